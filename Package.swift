@@ -1,0 +1,88 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+/// mash-broker: the message broker for multi-agency safeguarding hubs.
+///
+/// Modules, one responsibility each:
+/// - `CLibPQ`: the libpq C API, as a system library.
+/// - `Postgres`: a thin Swift layer over libpq (connections confined to their own
+///   threads, bound parameters, typed rows, transactions, LISTEN/NOTIFY, a pool).
+/// - `MashDomain`: the referral document and its validation; pure, no I/O.
+/// - `MashStore`: the schema's migrations and every SQL statement the programs run.
+/// - `MashAPI`: the HTTP API (Hummingbird 2).
+/// - `LocalCluster`: a private PostgreSQL cluster for `--dev` and the tests.
+/// - `mashd`, `mashctl`: the daemon and the admin CLI.
+let package = Package(
+    name: "mash-broker",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "mashd", targets: ["mashd"]),
+        .executable(name: "mashctl", targets: ["mashctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ"]
+        ),
+        .target(name: "MashDomain"),
+        .target(
+            name: "MashStore",
+            dependencies: ["MashDomain", "Postgres"]
+        ),
+        .target(
+            name: "MashAPI",
+            dependencies: [
+                "MashDomain", "MashStore", "Postgres",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "LocalCluster"),
+        .executableTarget(
+            name: "mashd",
+            dependencies: [
+                "MashAPI", "MashStore", "Postgres", "LocalCluster",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .executableTarget(
+            name: "mashctl",
+            dependencies: [
+                "MashStore", "MashDomain", "Postgres", "LocalCluster",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "MashTesting",
+            dependencies: ["LocalCluster", "MashStore", "Postgres"],
+            path: "Tests/MashTesting"
+        ),
+        .testTarget(name: "MashDomainTests", dependencies: ["MashDomain"]),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
+        .testTarget(
+            name: "MashStoreTests",
+            dependencies: ["MashStore", "MashDomain", "MashTesting"]
+        ),
+        .testTarget(
+            name: "MashAPITests",
+            dependencies: [
+                "MashAPI", "MashStore", "MashDomain", "MashTesting",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+    ]
+)

@@ -1,0 +1,38 @@
+import Hummingbird
+import MashDomain
+import MashStore
+
+/// The HTTP API of CONTRACT §2, as a router ready to hand to a Hummingbird `Application`.
+public struct MashAPI: Sendable {
+    /// Limits and timings of the API. Documented in docs/API.md.
+    public struct Configuration: Sendable {
+        /// The largest request body accepted (413 beyond it).
+        public var bodyLimit = 1 << 20
+        /// How long a confirmed token is trusted before it is looked up again.
+        public var tokenCacheLifetime: Duration = .seconds(5)
+        /// The `Retry-After` sent with 503 while the database is unreachable.
+        public var retryAfterSeconds = 5
+        public init() {}
+    }
+
+    public let store: Store
+    public let migrator: Migrator
+    public let configuration: Configuration
+
+    public init(store: Store, migrator: Migrator, configuration: Configuration = Configuration()) {
+        self.store = store
+        self.migrator = migrator
+        self.configuration = configuration
+    }
+
+    public func router() -> Router<MashRequestContext> {
+        let router = Router(context: MashRequestContext.self)
+        router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
+        HealthRoutes(store: store, migrator: migrator).register(on: router)
+        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(
+            cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime)
+        ))
+        ReferralRoutes(store: store, validator: ReferralValidator(), bodyLimit: configuration.bodyLimit).register(on: v1)
+        return router
+    }
+}

@@ -1,0 +1,28 @@
+import Hummingbird
+import MashDomain
+import MashStore
+
+/// The request context of every route: Hummingbird's core storage plus the
+/// principal the bearer token named, once authentication has run.
+public struct MashRequestContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    public var principal: Principal?
+
+    public init(source: Source) {
+        coreContext = .init(source: source)
+        principal = nil
+    }
+
+    /// The agency sending this request; 403 for a hub's token or a disabled agency.
+    func requireAgency() throws -> (id: String, kind: AgencyKind) {
+        switch principal {
+        case .agency(let id, let kind, let disabled):
+            guard !disabled else { throw Problem.forbidden("This agency has been disabled; contact the MASH.") }
+            return (id, kind)
+        case .hub:
+            throw Problem.forbidden("This endpoint is for agencies; the token belongs to a hub.")
+        case nil:
+            throw Problem.unauthorized
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import Hummingbird
+import MashDomain
+
+/// An RFC 9457 problem: every error the API returns, as `application/problem+json`.
+///
+/// `type` is a URI reference relative to the API (`/problems/<slug>`); docs/API.md
+/// lists every one. Details never carry personal data beyond what the caller sent,
+/// and validation details echo none of it.
+public struct Problem: Error, HTTPResponseError, Sendable {
+    public let status: HTTPResponse.Status
+    public let slug: String
+    public let title: String
+    public let detail: String
+    public let errors: [DocumentProblem]?
+    public let headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ slug: String, _ title: String, detail: String, errors: [DocumentProblem]? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+
+    public var type: String { "/problems/\(slug)" }
+
+    private struct Body: Encodable {
+        let type: String
+        let title: String
+        let status: Int
+        let detail: String
+        let errors: [DocumentProblem]?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let body = Body(type: type, title: title, status: status.code, detail: detail, errors: errors)
+        var response = try JSONResponse.make(status: status, body, contentType: "application/problem+json")
+        response.headers.append(contentsOf: headers)
+        return response
+    }
+
+    // MARK: The problems the API uses
+
+    static let unauthorized = Problem(
+        .unauthorized, "unauthorized", "Authentication required",
+        detail: "Send a live token as 'Authorization: Bearer <token>'.",
+        headers: [.wwwAuthenticate: "Bearer"]
+    )
+
+    static func forbidden(_ detail: String) -> Problem {
+        Problem(.forbidden, "forbidden", "Not allowed", detail: detail)
+    }
+
+    static let notFound = Problem(.notFound, "not-found", "Not found", detail: "There is nothing here that this token may see.")
+
+    static func unavailable(retryAfter seconds: Int) -> Problem {
+        Problem(
+            .serviceUnavailable, "unavailable", "Temporarily unavailable",
+            detail: "The database cannot be reached, so nothing was stored. Retry later with the same reference.",
+            headers: [.retryAfter: String(seconds)]
+        )
+    }
+
+    static let internalError = Problem(
+        .internalServerError, "internal", "Internal error",
+        detail: "Something went wrong inside mash-broker; nothing was stored. Retry later with the same reference."
+    )
+}
+
+/// JSON bodies with dates as RFC 3339 in UTC, the one encoding every response uses.
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(RFC3339.format(date))
+        }
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return encoder
+    }()
+
+    static func make(status: HTTPResponse.Status, _ body: some Encodable, contentType: String = "application/json", headers: HTTPFields = [:]) throws -> Response {
+        let data = try encoder.encode(body)
+        var fields = headers
+        fields[.contentType] = contentType
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Hummingbird
+import Logging
+import MashDomain
+import MashStore
+
+/// `POST /v1/referrals` and `GET /v1/referrals/{id}`: intake and status for agencies.
+struct ReferralRoutes {
+    let store: Store
+    let validator: ReferralValidator
+    let bodyLimit: Int
+
+    func register(on group: RouterGroup<MashRequestContext>) {
+        group.post("referrals", use: submit)
+        group.get("referrals/:id", use: status)
+    }
+
+    /// Validates, stores and acknowledges one referral. The answer is sent only
+    /// after the referral is committed; anything refused is quarantined first.
+    @Sendable func submit(_ request: Request, context: MashRequestContext) async throws -> Response {
+        let agency = try context.requireAgency()
+        guard Self.isJSON(request.headers[.contentType]) else {
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: "Send the referral as application/json.")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
+            throw Self.tooLarge(bodyLimit)
+        }
+        let body: [UInt8]
+        do {
+            body = Array(try await request.body.collect(upTo: bodyLimit).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw Self.tooLarge(bodyLimit)
+        }
+
+        switch validator.validate(body, receivedAt: Date(), agencyKind: agency.kind) {
+        case .failure(let rejection):
+            let problem = Self.problem(for: rejection)
+            try await store.quarantine(
+                agencyID: agency.id, contentType: request.headers[.contentType], body: body,
+                httpStatus: problem.status.code, problems: rejection.problems
+            )
+            context.logger.info("referral refused", metadata: [
+                "agency": "\(agency.id)", "status": "\(problem.status.code)", "problems": "\(rejection.problems.count)",
+            ])
+            throw problem
+
+        case .success(let accepted):
+            let outcome = try await store.accept(
+                agencyID: agency.id, reference: accepted.referral.reference,
+                document: String(decoding: body, as: UTF8.self), warnings: accepted.warnings
+            )
+            switch outcome {
+            case .created(let acknowledgement):
+                context.logger.info("referral received", metadata: ["agency": "\(agency.id)", "referral": "\(acknowledgement.id)"])
+                return try JSONResponse.make(
+                    status: .created, AcknowledgementBody(acknowledgement),
+                    headers: [.location: "/v1/referrals/\(acknowledgement.id.lowercased)"]
+                )
+            case .replayed(let acknowledgement):
+                return try JSONResponse.make(status: .ok, AcknowledgementBody(acknowledgement))
+            case .referenceReused:
+                throw Problem(
+                    .unprocessableContent, "reference-reused", "Reference already used",
+                    detail: "This agency already sent a different referral with this reference. Use a new reference for a new referral, or POST /v1/referrals/{id}/updates to add to the first."
+                )
+            }
+        }
+    }
+
+    /// The agency's own referral; anyone else's, or none, is 404.
+    @Sendable func status(_ request: Request, context: MashRequestContext) async throws -> Response {
+        let agency = try context.requireAgency()
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)),
+              let referral = try await store.referral(id: id, agencyID: agency.id)
+        else { throw Problem.notFound }
+        return try JSONResponse.make(status: .ok, StatusBody(referral))
+    }
+
+    static func isJSON(_ contentType: String?) -> Bool {
+        guard let contentType else { return false }
+        let parts = contentType.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.first == "application/json" else { return false }
+        // Only UTF-8 is JSON (RFC 8259); a charset, if named, must say so.
+        return parts.dropFirst().allSatisfy { !$0.hasPrefix("charset=") || $0 == "charset=utf-8" || $0 == "charset=\"utf-8\"" }
+    }
+
+    static func tooLarge(_ limit: Int) -> Problem {
+        Problem(.contentTooLarge, "too-large", "Request body too large", detail: "A referral may be at most \(limit) bytes.")
+    }
+
+    static func problem(for rejection: ReferralRejection) -> Problem {
+        let count = rejection.problems.count
+        switch rejection.kind {
+        case .malformed:
+            return Problem(.badRequest, "malformed-json", "Malformed JSON", detail: rejection.problems.first?.detail ?? "The body is not JSON.", errors: rejection.problems)
+        case .wrongShape:
+            return Problem(.badRequest, "invalid-shape", "Not a referral document", detail: "The document does not have the shape of a referral: \(count) problem\(count == 1 ? "" : "s") listed in errors.", errors: rejection.problems)
+        case .invalid:
+            return Problem(.unprocessableContent, "invalid-referral", "Invalid referral", detail: "The referral breaks \(count) rule\(count == 1 ? "" : "s"), listed in errors.", errors: rejection.problems)
+        }
+    }
+}
+
+/// The acknowledgement body of CONTRACT §2.
+struct AcknowledgementBody: Encodable {
+    let id: String
+    let reference: String
+    let receivedAt: Date
+    let status: String
+    let warnings: [DocumentProblem]
+
+    init(_ acknowledgement: Acknowledgement) {
+        id = acknowledgement.id.lowercased
+        reference = acknowledgement.reference
+        receivedAt = acknowledgement.receivedAt
+        status = acknowledgement.status
+        warnings = acknowledgement.warnings
+    }
+}
+
+/// What an agency sees of its referral. `decision` stays null until a screening
+/// decision exists.
+struct StatusBody: Encodable {
+    let view: ReferralStatusView
+    init(_ view: ReferralStatusView) { self.view = view }
+
+    enum CodingKeys: String, CodingKey { case id, reference, receivedAt, status, decision }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(view.id.lowercased, forKey: .id)
+        try container.encode(view.reference, forKey: .reference)
+        try container.encode(view.receivedAt, forKey: .receivedAt)
+        try container.encode(view.status, forKey: .status)
+        try container.encodeNil(forKey: .decision)
+    }
+}
+
+extension UUID {
+    /// The canonical lower-case form used in URLs and bodies.
+    var lowercased: String { uuidString.lowercased() }
+}

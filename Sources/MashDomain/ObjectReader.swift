@@ -1,0 +1,109 @@
+/// Reads the fields of one JSON object, recording a problem for every field that is
+/// missing, of the wrong type or out of bounds, and (in `finish`) every field it
+/// was never asked for. A field that is absent or `null` counts as not given.
+struct ObjectReader {
+    let object: JSONObject
+    let pointer: JSONPointer
+    let problems: ProblemList
+    private var known: Set<String> = []
+
+    init(object: JSONObject, pointer: JSONPointer, problems: ProblemList) {
+        self.object = object
+        self.pointer = pointer
+        self.problems = problems
+    }
+
+    mutating func value(_ key: String, required: Bool = false) -> JSONValue? {
+        known.insert(key)
+        guard let value = object[key], value != .null else {
+            if required { problems.invalid(pointer.appending(key), "is required") }
+            return nil
+        }
+        return value
+    }
+
+    /// A string of at most `maxLength` characters, without NUL; a required one must not be blank.
+    mutating func string(_ key: String, required: Bool = false, maxLength: Int) -> String? {
+        guard let value = value(key, required: required) else { return nil }
+        return Self.string(value, at: pointer.appending(key), required: required, maxLength: maxLength, problems: problems)
+    }
+
+    static func string(_ value: JSONValue, at pointer: JSONPointer, required: Bool = false, maxLength: Int, problems: ProblemList) -> String? {
+        guard case .string(let text) = value else {
+            problems.wrongType(pointer, expected: "a string", found: value)
+            return nil
+        }
+        if text.unicodeScalars.count > maxLength {
+            problems.invalid(pointer, "is longer than \(maxLength) characters")
+        } else if text.unicodeScalars.contains("\u{0}") {
+            problems.invalid(pointer, "must not contain NUL characters")
+        } else if required && text.allSatisfy(\.isWhitespace) {
+            problems.invalid(pointer, "must not be empty")
+        } else {
+            return text
+        }
+        return nil
+    }
+
+    mutating func bool(_ key: String, required: Bool = false) -> Bool? {
+        guard let value = value(key, required: required) else { return nil }
+        guard case .bool(let flag) = value else {
+            problems.wrongType(pointer.appending(key), expected: "true or false", found: value)
+            return nil
+        }
+        return flag
+    }
+
+    /// One of an enumeration's raw values; the problem lists the allowed ones.
+    mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, required: Bool = false) -> E?
+    where E.RawValue == String {
+        guard let text = string(key, required: required, maxLength: 64) else { return nil }
+        return Self.enumeration(text, type, at: pointer.appending(key), problems: problems)
+    }
+
+    static func enumeration<E: RawRepresentable & CaseIterable>(_ text: String, _ type: E.Type, at pointer: JSONPointer, problems: ProblemList) -> E?
+    where E.RawValue == String {
+        guard let value = E(rawValue: text) else {
+            problems.invalid(pointer, "must be one of: " + E.allCases.map(\.rawValue).joined(separator: ", "))
+            return nil
+        }
+        return value
+    }
+
+    /// A string in a format `parse` understands; `format` describes it for the sender.
+    mutating func formatted<T>(_ key: String, required: Bool = false, format: String, _ parse: (String) -> T?) -> T? {
+        guard let text = string(key, required: required, maxLength: 64) else { return nil }
+        guard let value = parse(text) else {
+            problems.invalid(pointer.appending(key), "must be \(format)")
+            return nil
+        }
+        return value
+    }
+
+    /// An array of `count` elements, each returned with its pointer.
+    mutating func array(_ key: String, required: Bool = false, count: ClosedRange<Int>) -> [(value: JSONValue, pointer: JSONPointer)]? {
+        guard let value = value(key, required: required) else { return nil }
+        let arrayPointer = pointer.appending(key)
+        guard case .array(let elements) = value else {
+            problems.wrongType(arrayPointer, expected: "an array", found: value)
+            return nil
+        }
+        guard count.contains(elements.count) else {
+            problems.invalid(arrayPointer, "must hold \(count.lowerBound) to \(count.upperBound) entries, not \(elements.count)")
+            return nil
+        }
+        return elements.enumerated().map { ($0.element, arrayPointer.appending($0.offset)) }
+    }
+
+    mutating func object(_ key: String, required: Bool = false) -> ObjectReader? {
+        guard let value = value(key, required: required) else { return nil }
+        return problems.object(value, at: pointer.appending(key))
+    }
+
+    /// Records every field that was not read as unknown.
+    func finish() {
+        for member in object.members where !known.contains(member.key) {
+            problems.shape(pointer.appending(member.key), "is not a known field")
+        }
+    }
+}

@@ -1,0 +1,72 @@
+import Foundation
+import Postgres
+
+/// A running (or recently running) `mashd`.
+public struct DaemonRecord: Sendable {
+    public let id: UUID
+    public let host: String
+    public let pid: Int
+    public let version: String
+    public let listen: String
+    public let startedAt: Date
+    public let seenAt: Date
+
+    public init(id: UUID, host: String, pid: Int, version: String, listen: String, startedAt: Date, seenAt: Date) {
+        self.id = id
+        self.host = host
+        self.pid = pid
+        self.version = version
+        self.listen = listen
+        self.startedAt = startedAt
+        self.seenAt = seenAt
+    }
+}
+
+/// What `mashctl status` reports.
+public struct SystemStatus: Sendable {
+    public let schemaVersion: Int
+    /// Daemons that reported in within the last minute.
+    public let daemons: [DaemonRecord]
+    public let referralsByStatus: [(status: String, count: Int)]
+    public let quarantined: Int
+}
+
+extension Store {
+    /// Records that a daemon is alive; called at start and then periodically.
+    public func heartbeat(_ daemon: DaemonRecord) async throws {
+        try await run { connection in
+            try connection.query("""
+                INSERT INTO daemons (id, host, pid, version, listen, started_at, seen_at)
+                VALUES ($1, $2, $3, $4, $5, $6, now())
+                ON CONFLICT (id) DO UPDATE SET seen_at = now()
+                """, [daemon.id, daemon.host, daemon.pid, daemon.version, daemon.listen, daemon.startedAt])
+            // Forget daemons that have been silent for a day.
+            try connection.query("DELETE FROM daemons WHERE seen_at < now() - interval '1 day'")
+        }
+    }
+
+    /// Removes a daemon's record when it stops cleanly.
+    public func signOff(daemonID: UUID) async throws {
+        try await run { try $0.query("DELETE FROM daemons WHERE id = $1", [daemonID]) }
+    }
+
+    public func status(schemaVersion: Int) async throws -> SystemStatus {
+        try await run { connection in
+            let daemons = try connection.query(
+                "SELECT * FROM daemons WHERE seen_at > now() - interval '1 minute' ORDER BY started_at"
+            ).map { row in
+                DaemonRecord(
+                    id: try row.require(UUID.self, "id"), host: try row.require(String.self, "host"),
+                    pid: try row.require(Int.self, "pid"), version: try row.require(String.self, "version"),
+                    listen: try row.require(String.self, "listen"), startedAt: try row.require(Date.self, "started_at"),
+                    seenAt: try row.require(Date.self, "seen_at")
+                )
+            }
+            let counts = try connection.query(
+                "SELECT status, count(*) AS n FROM referrals GROUP BY status ORDER BY status"
+            ).map { (status: try $0.require(String.self, "status"), count: try $0.require(Int.self, "n")) }
+            let quarantined = try connection.query("SELECT count(*) AS n FROM quarantine")[0].require(Int.self, "n")
+            return SystemStatus(schemaVersion: schemaVersion, daemons: daemons, referralsByStatus: counts, quarantined: quarantined)
+        }
+    }
+}

@@ -1,0 +1,24 @@
+import Logging
+import MashStore
+import ServiceLifecycle
+
+/// Records every 10 s that this daemon is alive, for `mashctl status`.
+struct HeartbeatService: Service {
+    let store: Store
+    let daemon: DaemonRecord
+    let logger: Logger
+    var interval: Duration = .seconds(10)
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await store.heartbeat(daemon)
+                } catch {
+                    logger.debug("heartbeat not recorded", metadata: ["error": "\(error)"])
+                }
+                try await Task.sleep(for: interval)
+            }
+        }
+    }
+}
