@@ -77,12 +77,6 @@ let package = Package(
             name: "MashStoreTests",
             dependencies: ["MashStore", "MashDomain", "MashTesting"]
         ),
-        .testTarget(
-            name: "MashAPITests",
-            dependencies: [
-                "MashAPI", "MashStore", "MashDomain", "MashTesting",
-                .product(name: "Hummingbird", package: "hummingbird"),
-            ]
-        ),
+        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "LocalCluster"]),
     ]
 )

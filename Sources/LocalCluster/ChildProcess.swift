@@ -4,20 +4,25 @@ import Foundation
 ///
 /// Foundation's `Process` was seen here never to notice that `runuser` had exited
 /// (left a zombie) when the program started a daemon; this does only what is needed.
-enum ChildProcess {
+public enum ChildProcess {
     /// Runs `argv` with standard input from /dev/null and standard output and error
-    /// into one temporary file (not a pipe: `pg_ctl start` leaves the server holding
-    /// its output, so a pipe would never end). Returns the exit status and the output.
-    static func run(_ argv: [String]) throws -> (status: Int32, output: String) {
+    /// into temporary files (not pipes: `pg_ctl start` leaves the server holding its
+    /// output, so a pipe would never end): merged into `output` unless `separateErrors`.
+    public static func run(_ argv: [String], separateErrors: Bool = false) throws -> (status: Int32, output: String, errors: String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("mash-\(UUID().uuidString).out").path
-        defer { unlink(outputPath) }
+        let errorPath = outputPath + ".err"
+        defer { unlink(outputPath); unlink(errorPath) }
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if separateErrors {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
 
         let arguments = argv.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
@@ -29,8 +34,9 @@ enum ChildProcess {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         // Exited normally: its exit code; killed by a signal: 128 + the signal, as shells report it.
         let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitCode, output)
+        return (exitCode, output, errors)
     }
 }

@@ -84,7 +84,7 @@ public struct LocalCluster: Sendable {
     func run(_ program: String, _ arguments: [String]) throws -> String {
         let executable = try Self.serverProgram(program).path
         let argv = getuid() == 0 ? ["/usr/sbin/runuser", "-u", Self.superuser, "--", executable] + arguments : [executable] + arguments
-        let (status, output) = try ChildProcess.run(argv)
+        let (status, output, _) = try ChildProcess.run(argv)
         guard status == 0 else { throw LocalClusterError(program: program, status: status, output: output) }
         return output
     }

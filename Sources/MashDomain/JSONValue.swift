@@ -47,7 +47,19 @@ public struct JSONPointer: Sendable, Hashable, CustomStringConvertible {
     private init(description: String) { self.description = description }
 
     public func appending(_ key: String) -> JSONPointer {
-        let escaped = key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        // Runs for every field read, so the common key with nothing to escape
+        // costs one scan and no Foundation string search.
+        guard key.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else {
+            return JSONPointer(description: description + "/" + key)
+        }
+        var escaped = ""
+        for character in key {
+            switch character {
+            case "~": escaped += "~0"
+            case "/": escaped += "~1"
+            default: escaped.append(character)
+            }
+        }
         return JSONPointer(description: description + "/" + escaped)
     }
 

@@ -181,7 +181,8 @@ private struct ValidationRun {
 
     /// A child needs a family name (or to be unborn) and a date of birth or due date.
     private func checkIdentity(of child: Child, in object: ObjectReader) {
-        if child.familyName == nil && !child.isUnborn && !object.hasProblem(at: "familyName") {
+        let hasFamilyName = child.familyName.map { !$0.allSatisfy(\.isWhitespace) } ?? false
+        if !hasFamilyName && !child.isUnborn && !object.hasProblem(at: "familyName") {
             problems.invalid(object.pointer.appending("familyName"), "is required unless the child is unborn")
         }
         let datesUnreadable = object.hasProblem(at: "dateOfBirth") || object.hasProblem(at: "expectedDueDate")

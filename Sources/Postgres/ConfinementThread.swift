@@ -13,9 +13,40 @@ final class ConfinementThread: @unchecked Sendable {
     private var stopping = false
 
     init(name: String) {
-        let thread = Thread { [self] in self.runLoop() }
-        thread.name = name
-        thread.start()
+        // A plain pthread that records its name in a thread-specific slot, so code
+        // can tell that it runs on a connection's thread and not elsewhere.
+        let context = Unmanaged.passRetained(StartContext(thread: self, name: name)).toOpaque()
+        var thread = pthread_t()
+        let created = pthread_create(&thread, nil, { context in
+            let start = Unmanaged<StartContext>.fromOpaque(context!).takeRetainedValue()
+            pthread_setspecific(ConfinementThread.nameKey, strdup(start.name))
+            start.thread.runLoop()
+            return nil
+        }, context)
+        precondition(created == 0, "cannot create a thread for a database connection: \(created)")
+        pthread_detach(thread)
+    }
+
+    /// The name of the confinement thread running the caller, or "" on any other thread.
+    static var currentName: String {
+        guard let name = pthread_getspecific(nameKey) else { return "" }
+        return String(cString: name.assumingMemoryBound(to: CChar.self))
+    }
+
+    /// The thread-specific slot holding a confinement thread's name (freed when it ends).
+    private static let nameKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key) { free($0) }
+        return key
+    }()
+
+    private final class StartContext {
+        let thread: ConfinementThread
+        let name: String
+        init(thread: ConfinementThread, name: String) {
+            self.thread = thread
+            self.name = name
+        }
     }
 
     /// Queues `job` to run on this thread after the jobs already queued.

@@ -47,6 +47,10 @@ public final class PostgresConnection {
         PQfinish(raw)
     }
 
+    /// The name of the thread running the caller: a connection's own thread is
+    /// named `postgres-N` (or `postgres-listener`).
+    public static var currentThreadName: String { ConfinementThread.currentName }
+
     /// True once libpq has noticed the connection is no longer usable.
     public var isBroken: Bool { PQstatus(raw) != CONNECTION_OK }
 
@@ -192,6 +196,11 @@ public final class PostgresConnection {
 public struct PostgresNotification: Sendable, Equatable {
     public let channel: String
     public let payload: String
+
+    public init(channel: String, payload: String) {
+        self.channel = channel
+        self.payload = payload
+    }
 }
 
 /// Asks the server to cancel whatever a connection is running. Safe to use from

@@ -17,7 +17,8 @@ struct HeartbeatService: Service {
                 } catch {
                     logger.debug("heartbeat not recorded", metadata: ["error": "\(error)"])
                 }
-                try await Task.sleep(for: interval)
+                // Cancelled at shutdown: end quietly, not as a failed service.
+                try? await Task.sleep(for: interval)
             }
         }
     }

@@ -185,6 +185,13 @@ struct JSONParserRejectionTests {
         #expect(error?.message.hasPrefix("duplicate key") == true)
     }
 
+    @Test func duplicateKeyErrorDoesNotEchoTheKey() {
+        // The offset says where; the key itself may be personal data.
+        let error = failure(#"{"Amira Khan": 1, "Amira Khan": 2}"#)
+        #expect(error?.offset == 18)
+        #expect(error?.description.contains("Amira") == false)
+    }
+
     @Test func rejectsNestingDeeperThanMaxDepth() {
         // One level too deep: the 17th bracket is refused.
         #expect(failure(String(repeating: "[", count: 17) + String(repeating: "]", count: 17))?.offset == 16)

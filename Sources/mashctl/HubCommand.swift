@@ -1,0 +1,74 @@
+import ArgumentParser
+import MashStore
+
+struct HubCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hub",
+        abstract: "Manage hubs: the teams whose inboxes referrals are routed to.",
+        subcommands: [Add.self, List.self, Update.self]
+    )
+
+    static let columns = ["id", "name", "capacity", "deliveryWindow", "createdAt"]
+
+    static func record(_ hub: Hub) -> Record {
+        Record([("id", .text(hub.id)), ("name", .text(hub.name)), ("capacity", .number(hub.capacity)),
+                ("deliveryWindow", .text(hub.deliveryWindow.compactDescription)), ("createdAt", .time(hub.createdAt))])
+    }
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a hub.",
+            discussion: "Example: mashctl hub add lado --name \"LADO\" --capacity 40 --delivery-window 1d"
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: FormatOptions
+        @Argument(help: "Identifier: lower-case letters, digits, - and _.") var id: String
+        @Option(help: "The hub's name.") var name: String
+        @Option(help: "Open referrals the hub can hold (default 120).") var capacity: Int?
+        @Option(help: "Time to acknowledge a referral before it is reported undelivered, e.g. 5d (default).") var deliveryWindow: DurationArgument?
+
+        func run() async throws {
+            let hub = try await connection.withStore {
+                try await $0.addHub(id: id, name: name, capacity: capacity, deliveryWindow: deliveryWindow?.duration)
+            }
+            RecordPrinter.printRecord(HubCommand.record(hub), format: output.format)
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List hubs.", discussion: "Example: mashctl hub list")
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: FormatOptions
+
+        func run() async throws {
+            let hubs = try await connection.withStore { try await $0.hubs() }
+            RecordPrinter.printList(hubs.map(HubCommand.record), columns: HubCommand.columns, format: output.format)
+        }
+    }
+
+    struct Update: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Change a hub's name, capacity or delivery window.",
+            discussion: "Example: mashctl hub update edt --capacity 30"
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: FormatOptions
+        @Argument(help: "The hub's identifier.") var id: String
+        @Option(help: "A new name.") var name: String?
+        @Option(help: "A new capacity.") var capacity: Int?
+        @Option(help: "A new delivery window, e.g. 3d.") var deliveryWindow: DurationArgument?
+
+        func validate() throws {
+            guard name != nil || capacity != nil || deliveryWindow != nil else {
+                throw ValidationError("give at least one of --name, --capacity, --delivery-window")
+            }
+        }
+
+        func run() async throws {
+            let hub = try await connection.withStore {
+                try await $0.updateHub(id: id, name: name, capacity: capacity, deliveryWindow: deliveryWindow?.duration)
+            }
+            RecordPrinter.printRecord(HubCommand.record(hub), format: output.format)
+        }
+    }
+}

@@ -1,0 +1,22 @@
+import ArgumentParser
+import MashStore
+
+/// `mashctl`: the admin CLI for coordinators and operators. It talks to PostgreSQL
+/// directly, so it works while `mashd` is down.
+@main
+struct Mashctl: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mashctl",
+        abstract: "Administer mash-broker: schema, agencies, hubs, tokens, quarantine.",
+        discussion: """
+            Connects with --database-url, or MASH_DATABASE_URL, or libpq's PG* defaults;
+            --dev talks to the cluster that `mashd --dev` runs under ./.mash-dev/.
+            Exit status: 0 success, 1 failure (one line on stderr), 64 usage error.
+            """,
+        version: MashBroker.version,
+        subcommands: [
+            MigrateCommand.self, StatusCommand.self, AgencyCommand.self, HubCommand.self,
+            TokenCommand.self, QuarantineCommand.self,
+        ]
+    )
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import MashDomain
+
+/// How records are printed: `table` for people, `json` (stable) and `csv` for scripts.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, csv
+}
+
+struct FormatOptions: ParsableArguments {
+    @Option(help: "Output format: table, json or csv.")
+    var format: OutputFormat = .table
+}
+
+/// One field's value in a printed record.
+enum FieldValue {
+    case text(String)
+    case number(Int)
+    case flag(Bool)
+    case time(Date)
+    case list([Record])
+    case null
+
+    init(_ text: String?) { self = text.map(FieldValue.text) ?? .null }
+    init(_ time: Date?) { self = time.map(FieldValue.time) ?? .null }
+}
+
+/// A record with its fields in a fixed order, so every format lists them the same way.
+struct Record {
+    struct Field {
+        let name: String
+        let value: FieldValue
+    }
+
+    var fields: [Field]
+    init(_ fields: [(String, FieldValue)]) { self.fields = fields.map { Field(name: $0.0, value: $0.1) } }
+}
+
+enum RecordPrinter {
+    /// Prints a list: a JSON array, CSV with a header row, or an aligned table.
+    static func printList(_ records: [Record], columns: [String], format: OutputFormat) {
+        switch format {
+        case .json: print(json(.list(records)))
+        case .csv:
+            print(columns.map(csvField).joined(separator: ","))
+            for record in records { print(columns.map { csvField(cell(record, $0)) }.joined(separator: ",")) }
+        case .table:
+            let rows = records.map { record in columns.map { cell(record, $0) } }
+            let widths = columns.indices.map { index in ([columns[index]] + rows.map { $0[index] }).map(\.count).max() ?? 0 }
+            let line = { (cells: [String]) in
+                zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                    .trimmingCharacters(in: .whitespaces)
+            }
+            print(line(columns.map { $0.uppercased() }))
+            rows.forEach { print(line($0)) }
+            if records.isEmpty { print("(none)") }
+        }
+    }
+
+    /// Prints one record: a JSON object, or `name: value` lines (CSV: one header row and one row).
+    static func printRecord(_ record: Record, format: OutputFormat) {
+        switch format {
+        case .json: print(json(record))
+        case .csv: printList([record], columns: record.fields.filter { if case .list = $0.value { false } else { true } }.map(\.name), format: .csv)
+        case .table:
+            let width = record.fields.map(\.name.count).max() ?? 0
+            for field in record.fields {
+                if case .list(let items) = field.value {
+                    print("\(field.name):")
+                    items.forEach { print("  - " + $0.fields.map { "\($0.name): \(text($0.value))" }.joined(separator: ", ")) }
+                } else {
+                    print(field.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + text(field.value))
+                }
+            }
+        }
+    }
+
+    static func cell(_ record: Record, _ column: String) -> String {
+        record.fields.first { $0.name == column }.map { text($0.value) } ?? ""
+    }
+
+    static func text(_ value: FieldValue) -> String {
+        switch value {
+        case .text(let text): text
+        case .number(let number): String(number)
+        case .flag(let flag): flag ? "yes" : "no"
+        case .time(let time): RFC3339.format(time)
+        case .list(let items): "\(items.count)"
+        case .null: "-"
+        }
+    }
+
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
+    /// JSON with fields in record order; `null` for missing values.
+    static func json(_ value: FieldValue) -> String {
+        switch value {
+        case .text(let text): quoted(text)
+        case .number(let number): String(number)
+        case .flag(let flag): flag ? "true" : "false"
+        case .time(let time): quoted(RFC3339.format(time))
+        case .null: "null"
+        case .list(let records): "[" + records.map(json).joined(separator: ",") + "]"
+        }
+    }
+
+    static func json(_ record: Record) -> String {
+        "{" + record.fields.map { quoted($0.name) + ":" + json($0.value) }.joined(separator: ",") + "}"
+    }
+
+    static func quoted(_ text: String) -> String {
+        let data = try! JSONEncoder().encode(text)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

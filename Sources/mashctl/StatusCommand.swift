@@ -1,0 +1,30 @@
+import ArgumentParser
+import MashStore
+
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show the schema version, the daemons seen in the last minute and referral counts.",
+        discussion: "Example: mashctl --dev status --format json"
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+    @OptionGroup var output: FormatOptions
+
+    func run() async throws {
+        let migrator = Migrator()
+        let status = try await connection.withStore { store in
+            try await store.status(schemaVersion: try await migrator.appliedVersion(store.pool))
+        }
+        RecordPrinter.printRecord(Record([
+            ("schemaVersion", .number(status.schemaVersion)),
+            ("buildSchemaVersion", .number(migrator.latestVersion)),
+            ("daemons", .list(status.daemons.map { daemon in
+                Record([("host", .text(daemon.host)), ("pid", .number(daemon.pid)), ("version", .text(daemon.version)),
+                        ("listen", .text(daemon.listen)), ("seenAt", .time(daemon.seenAt))])
+            })),
+            ("referrals", .list(status.referralsByStatus.map { Record([("status", .text($0.status)), ("count", .number($0.count))]) })),
+            ("quarantined", .number(status.quarantined)),
+        ]), format: output.format)
+    }
+}

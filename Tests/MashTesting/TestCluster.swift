@@ -1,0 +1,106 @@
+import Foundation
+import LocalCluster
+import MashStore
+import Postgres
+import Synchronization
+
+/// PostgreSQL for the tests: a real server in a temporary directory, reachable only
+/// through its Unix socket, started by the tests themselves (as `postgres` when
+/// run as root). A test that needs it fails, never skips, when it cannot start.
+public enum TestCluster {
+    /// The cluster every test in this process shares, with a migrated template database.
+    public static func shared() async throws -> LocalCluster {
+        try await SharedCluster.instance.value.get()
+    }
+
+    /// A new, empty database migrated to this build's schema, for one test.
+    public static func freshDatabase() async throws -> TestDatabase {
+        let cluster = try await shared()
+        let name = "test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        // Copying a template fails while a connection to it is still closing.
+        for attempt in 1...20 {
+            do {
+                try cluster.createDatabase(name, template: SharedCluster.templateName)
+                break
+            } catch let error as LocalClusterError where error.output.contains("being accessed by other users") && attempt < 20 {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        return TestDatabase(cluster: cluster, name: name)
+    }
+
+    /// A cluster of the test's own, for tests that stop or restart the server.
+    /// The caller stops it with `discard`.
+    public static func privateCluster() throws -> LocalCluster {
+        let cluster = LocalCluster(directory: try makeDirectory())
+        try cluster.initialiseIfNeeded()
+        try cluster.start(settings: fastSettings)
+        return cluster
+    }
+
+    /// Stops a private cluster and deletes its files.
+    public static func discard(_ cluster: LocalCluster) {
+        try? cluster.stop(mode: "immediate")
+        try? FileManager.default.removeItem(at: cluster.directory)
+    }
+
+    /// Durability settings traded for speed: these tests kill processes, not the
+    /// machine, and a killed PostgreSQL still recovers everything from the WAL
+    /// that reached the kernel.
+    static let fastSettings = ["fsync": "off", "full_page_writes": "off", "max_connections": "300"]
+
+    static func makeDirectory() throws -> URL {
+        let base = ProcessInfo.processInfo.environment["MASH_TEST_TMPDIR"].map(URL.init(fileURLWithPath:))
+            ?? FileManager.default.temporaryDirectory
+        let directory = base.appendingPathComponent("mash-test-" + UUID().uuidString.prefix(8).lowercased())
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+}
+
+/// One test's database in the shared cluster.
+public struct TestDatabase: Sendable {
+    public let cluster: LocalCluster
+    public let name: String
+
+    public init(cluster: LocalCluster, name: String) {
+        self.cluster = cluster
+        self.name = name
+    }
+
+    public var connectionString: String { cluster.connectionString(database: name) }
+
+    /// A pool on this database (closed by the caller, or at process exit).
+    public func pool(maxConnections: Int = 8) -> ConnectionPool {
+        ConnectionPool(configuration: PostgresConfiguration(connectionString: connectionString, applicationName: "mash-tests"), maxConnections: maxConnections)
+    }
+
+    public func store(maxConnections: Int = 8) -> Store { Store(pool: pool(maxConnections: maxConnections)) }
+}
+
+/// Starts the shared cluster once per process and stops it when the process exits.
+private enum SharedCluster {
+    static let templateName = "mash_template"
+
+    static let instance = Task<Result<LocalCluster, any Error>, Never> {
+        do {
+            let cluster = LocalCluster(directory: try TestCluster.makeDirectory())
+            try cluster.initialiseIfNeeded()
+            try cluster.start(settings: TestCluster.fastSettings)
+            clusterToStopAtExit.withLock { $0 = cluster }
+            atexit {
+                guard let cluster = SharedCluster.clusterToStopAtExit.withLock({ $0 }) else { return }
+                TestCluster.discard(cluster)
+            }
+            try cluster.createDatabase(templateName)
+            let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: templateName)), maxConnections: 1)
+            _ = try await Migrator().migrate(pool)
+            await pool.close()
+            return .success(cluster)
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    static let clusterToStopAtExit = Mutex<LocalCluster?>(nil)
+}

@@ -1,0 +1,104 @@
+import Foundation
+import MashStore
+import MashTesting
+import Testing
+
+@Suite("mashd intake over HTTP")
+struct IntakeAPITests {
+    @Test func aValidReferralIsStoredAcknowledgedAndReplayedOnRetry() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let url = daemon.baseURL.appendingPathComponent("v1/referrals")
+
+        let created = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "TVP-PPN-1"))
+        #expect(created.status == 201)
+        let id = try #require(created.json["id"] as? String)
+        #expect(created.headers["location"] == "/v1/referrals/\(id)")
+        #expect(created.json["status"] as? String == "received")
+        #expect(created.json["reference"] as? String == "TVP-PPN-1")
+        #expect((created.json["receivedAt"] as? String)?.hasSuffix("Z") == true)
+        #expect(try await Fixtures.count(setup.store, reference: "TVP-PPN-1") == 1)
+
+        let retry = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "TVP-PPN-1"))
+        #expect(retry.status == 200)
+        #expect(retry.json["id"] as? String == id)
+        #expect(retry.json["receivedAt"] as? String == created.json["receivedAt"] as? String)
+
+        let reused = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "TVP-PPN-1", familyName: "Jones"))
+        #expect(reused.status == 422)
+        #expect(reused.json["type"] as? String == "/problems/reference-reused")
+        #expect(try await Fixtures.count(setup.store) == 1)
+
+        let status = try await HTTP.send("GET", url.appendingPathComponent(id), token: setup.policeToken, contentType: nil)
+        #expect(status.status == 200)
+        #expect(status.json["status"] as? String == "received")
+        #expect(status.text.contains(#""decision":null"#))
+        let someoneElses = try await HTTP.send("GET", url.appendingPathComponent(id), token: setup.healthToken, contentType: nil)
+        #expect(someoneElses.status == 404)
+        let none = try await HTTP.send("GET", url.appendingPathComponent(UUID().uuidString), token: setup.policeToken, contentType: nil)
+        #expect(none.status == 404)
+        #expect(none.headers["content-type"] == "application/problem+json")
+        #expect(!daemon.log.contains(Fixtures.canaryName), "the daemon's log must not carry a child's name")
+    }
+
+    @Test func anInvalidReferralListsEveryProblemAndIsQuarantined() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let body = Data("""
+            {"reference": "bad ref", "referrer": {"name": "PC Smith"},
+             "children": [{"givenName": "\(Fixtures.canaryName)", "nhsNumber": "9434765918", "dateOfBirth": "2016-02-30"}],
+             "concerns": [{"category": "worry"}], "immediateDanger": false}
+            """.utf8)
+        let response = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals"), token: setup.policeToken, body: body)
+        #expect(response.status == 422)
+        #expect(response.headers["content-type"] == "application/problem+json")
+        #expect(response.json["type"] as? String == "/problems/invalid-referral")
+        let pointers = Set(((response.json["errors"] as? [[String: Any]]) ?? []).compactMap { $0["pointer"] as? String })
+        #expect(pointers == ["/reference", "/referrer/phone", "/children/0/nhsNumber", "/children/0/dateOfBirth",
+                             "/children/0/familyName", "/concerns/0/category"])
+        #expect(!response.text.contains(Fixtures.canaryName))
+        #expect(try await Fixtures.count(setup.store) == 0, "nothing half-stored")
+        let quarantined = try await setup.store.quarantineEntries()
+        #expect(quarantined.count == 1)
+        #expect(quarantined.first?.httpStatus == 422)
+        #expect(quarantined.first?.agencyID == "tvp")
+        #expect(quarantined.first?.problems.count == 6)
+    }
+
+    @Test func badRequestsGetTheRightStatus() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let url = daemon.baseURL.appendingPathComponent("v1/referrals")
+        let valid = Fixtures.referral(reference: "R-1")
+
+        #expect(try await HTTP.send("POST", url, token: nil, body: valid).status == 401)
+        #expect(try await HTTP.send("POST", url, token: "mash_wrong", body: valid).status == 401)
+        #expect(try await HTTP.send("POST", url, token: setup.hubToken, body: valid).status == 403)
+        #expect(try await HTTP.send("POST", url, token: setup.policeToken, contentType: "text/plain", body: valid).status == 415)
+        let malformed = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(#"{"reference": "R-1",}"#.utf8))
+        #expect(malformed.status == 400)
+        #expect(malformed.json["type"] as? String == "/problems/malformed-json")
+        let deep = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(String(repeating: "[", count: 100_000).utf8))
+        #expect(deep.status == 400)
+        let wrongShape = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(#"{"reference": 7, "extra": true}"#.utf8))
+        #expect(wrongShape.status == 400)
+        #expect(wrongShape.json["type"] as? String == "/problems/invalid-shape")
+        let huge = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(repeating: UInt8(ascii: " "), count: (1 << 20) + 1))
+        #expect(huge.status == 413)
+        #expect(try await Fixtures.count(setup.store) == 0)
+        #expect(try await setup.store.quarantineEntries().count == 3, "the malformed, deep and wrong-shape bodies")
+
+        _ = try await setup.store.disableAgency(id: "tvp")
+        let fresh = try await setup.store.issueToken(agencyID: "tvp")
+        #expect(try await HTTP.send("POST", url, token: fresh.secret, body: valid).status == 403)
+        #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).status == 200)
+        #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("readyz"), contentType: nil).status == 200)
+    }
+
+    @Test func sigtermStopsTheDaemonCleanly() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        #expect(try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals"), token: setup.policeToken, body: Fixtures.referral(reference: "R-1")).status == 201)
+        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+    }
+}

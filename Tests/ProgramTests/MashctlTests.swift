@@ -1,0 +1,79 @@
+import Foundation
+import MashStore
+import MashTesting
+import Testing
+
+@Suite("mashctl against a real database")
+struct MashctlTests {
+    @Test func agenciesHubsAndTokensAreManagedFromTheCommandLine() async throws {
+        let database = try await TestCluster.freshDatabase()
+        let url = ["--database-url", database.connectionString]
+
+        let migrate = try CLI.run("mashctl", ["migrate"] + url)
+        #expect(migrate.status == 0)
+        #expect(migrate.stdout.contains("nothing to apply"))
+
+        #expect(try CLI.run("mashctl", ["agency", "add", "tvp", "--name", "Thames Valley Police", "--kind", "police"] + url).status == 0)
+        let list = try CLI.run("mashctl", ["agency", "list", "--format", "json"] + url)
+        let agencies = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(agencies.count == 1)
+        #expect(agencies[0]["id"] as? String == "tvp")
+        #expect(agencies[0]["kind"] as? String == "police")
+        #expect(try CLI.run("mashctl", ["agency", "list", "--format", "csv"] + url).stdout.hasPrefix("id,name,kind,createdAt,disabledAt\ntvp,Thames Valley Police,police,"))
+
+        let issued = try CLI.run("mashctl", ["token", "issue", "--agency", "tvp", "--expires", "90d"] + url)
+        #expect(issued.status == 0)
+        let secret = try #require(issued.stdout.split(separator: "\n").last.map(String.init))
+        let store = database.store()
+        #expect(try await store.authenticate(secret: secret) == .agency(id: "tvp", kind: .police, disabled: false))
+
+        let json = try CLI.run("mashctl", ["token", "issue", "--agency", "tvp", "--format", "json"] + url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["id"] as? String)?.hasPrefix("tok_") == true)
+        #expect((object["secret"] as? String)?.hasPrefix("mash_") == true)
+        #expect(object.keys.contains("expiresAt"))
+
+        let tokens = try CLI.run("mashctl", ["token", "list", "--format", "json"] + url)
+        #expect(!tokens.stdout.contains(secret), "a listed token never shows its secret")
+        let tokenID = try #require((try JSONSerialization.jsonObject(with: Data(tokens.stdout.utf8)) as? [[String: Any]])?.first?["id"] as? String)
+        #expect(try CLI.run("mashctl", ["token", "revoke", tokenID] + url).status == 0)
+        #expect(try await store.authenticate(secret: secret) == nil)
+
+        #expect(try CLI.run("mashctl", ["hub", "add", "lado", "--name", "LADO", "--delivery-window", "1d"] + url).status == 0)
+        let hub = try CLI.run("mashctl", ["hub", "update", "lado", "--capacity", "40", "--format", "json"] + url)
+        #expect(hub.stdout.contains(#""capacity":40"#))
+        #expect(hub.stdout.contains(#""deliveryWindow":"1d""#))
+        await store.pool.close()
+    }
+
+    @Test func quarantineAndStatusShowWhatIntakeRefused() async throws {
+        let database = try await TestCluster.freshDatabase()
+        let store = database.store()
+        _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
+        try await store.quarantine(agencyID: "tvp", contentType: "application/json", body: Array("{}".utf8), httpStatus: 422, problems: [
+            .init(pointer: .root.appending("reference"), detail: "is required"),
+        ])
+        let url = ["--database-url", database.connectionString]
+        let list = try CLI.run("mashctl", ["quarantine", "list", "--format", "json"] + url)
+        let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        #expect(entries.count == 1)
+        #expect(entries[0]["problemCount"] as? Int == 1)
+        let id = try #require(entries[0]["id"] as? Int)
+        let show = try CLI.run("mashctl", ["quarantine", "show", String(id)] + url)
+        #expect(show.stdout.contains("/reference: is required") || show.stdout.contains("pointer: /reference"))
+        let status = try CLI.run("mashctl", ["status", "--format", "json"] + url)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
+        #expect(object["schemaVersion"] as? Int == Migrator().latestVersion)
+        #expect(object["quarantined"] as? Int == 1)
+        await store.pool.close()
+    }
+
+    @Test func usageAndRuntimeErrorsExitDifferentlyWithOneLine() throws {
+        let usage = try CLI.run("mashctl", ["agency", "add", "x", "--name", "X", "--kind", "wizards"])
+        #expect(usage.status == 64)
+        let runtime = try CLI.run("mashctl", ["agency", "list", "--database-url", "host=/nonexistent-mash-socket dbname=x"])
+        #expect(runtime.status == 1)
+        #expect(runtime.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
+        #expect(runtime.stderr.contains("cannot connect to the database"))
+    }
+}
