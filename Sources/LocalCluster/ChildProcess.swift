@@ -24,6 +24,40 @@ public enum ChildProcess {
             posix_spawn_file_actions_adddup2(&actions, 1, 2)
         }
 
+        let pid = try spawn(argv, actions: &actions)
+        let exitCode = waitForExit(pid)
+        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        return (exitCode, output, errors)
+    }
+
+    /// Starts `argv` in the background with standard output and error appended to
+    /// `logPath`, and returns its process id.
+    public static func start(_ argv: [String], logPath: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        return try spawn(argv, actions: &actions)
+    }
+
+    /// Waits for `pid` to end and returns its exit code; killed by a signal, 128 + the
+    /// signal, as shells report it.
+    public static func waitForExit(_ pid: pid_t) -> Int32 {
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    }
+
+    /// True while `pid` has not ended (and not been waited for).
+    public static func isRunning(_ pid: pid_t) -> Bool {
+        var status: Int32 = 0
+        return waitpid(pid, &status, WNOHANG) == 0
+    }
+
+    private static func spawn(_ argv: [String], actions: inout posix_spawn_file_actions_t) throws -> pid_t {
         let arguments = argv.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
         var pid = pid_t()
@@ -31,12 +65,6 @@ public enum ChildProcess {
         guard spawned == 0 else {
             throw LocalClusterError(program: argv[0], status: spawned, output: "cannot start: \(String(cString: strerror(spawned)))")
         }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-        let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-        // Exited normally: its exit code; killed by a signal: 128 + the signal, as shells report it.
-        let exitCode = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (exitCode, output, errors)
+        return pid
     }
 }

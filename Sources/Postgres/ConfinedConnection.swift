@@ -33,17 +33,21 @@ final class ConfinedConnection: @unchecked Sendable {
     var isBroken: Bool { broken.load(ordering: .acquiring) }
 
     /// Runs `body` with the connection on its thread. Cancelling the calling task
-    /// asks the server to cancel the running statement.
+    /// asks the server to cancel the running statement; a cancel that arrives before
+    /// the job has started stops it from starting at all.
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await withTaskCancellationHandler {
+        let cancelled = Atomic<Bool>(false)
+        return try await withTaskCancellationHandler {
             try await thread.run { [self] in
                 guard let connection else {
                     throw PostgresError(code: .closed, message: "the connection has been closed")
                 }
+                guard !cancelled.load(ordering: .acquiring) else { throw CancellationError() }
                 defer { if connection.isBroken { broken.store(true, ordering: .releasing) } }
                 return try body(connection)
             }
         } onCancel: {
+            cancelled.store(true, ordering: .releasing)
             cancelToken.withLock { $0?.cancelRunningQuery() }
         }
     }

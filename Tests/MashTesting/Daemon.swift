@@ -5,34 +5,28 @@ import FoundationNetworking
 #endif
 
 /// A `mashd` process started by a test from the built binary, on a free port.
-public final class DaemonProcess: @unchecked Sendable {
-    // Immutable after init, apart from the Process, which Foundation synchronises.
-    public let process: Process
+public final class DaemonProcess: Sendable {
+    public let pid: pid_t
     public let port: Int
     public let outputFile: URL
 
     /// Starts `mashd --port 0` against `databaseURL` and waits until it listens.
-    public init(databaseURL: String, environment: [String: String] = [:]) throws {
+    public init(databaseURL: String) async throws {
         outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("mashd-\(UUID().uuidString).log")
-        _ = FileManager.default.createFile(atPath: outputFile.path, contents: nil)
-        process = Process()
-        process.executableURL = try Self.binary("mashd")
-        process.arguments = ["--port", "0", "--database-url", databaseURL, "--pool-size", "8"]
-        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        let output = try FileHandle(forWritingTo: outputFile)
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let deadline = Date().addingTimeInterval(30)
+        pid = try ChildProcess.start(
+            [try Self.binary("mashd").path, "--port", "0", "--database-url", databaseURL, "--pool-size", "8"],
+            logPath: outputFile.path
+        )
+        let deadline = ContinuousClock.now + .seconds(30)
         var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
+        while found == nil && ContinuousClock.now < deadline && ChildProcess.isRunning(pid) {
             let log = (try? String(contentsOf: outputFile, encoding: .utf8)) ?? ""
             found = log.split(separator: "\n").first { $0.hasPrefix("mashd listening on ") }
                 .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
-            if found == nil { Thread.sleep(forTimeInterval: 0.05) }
+            if found == nil { try await Task.sleep(for: .milliseconds(50)) }
         }
         guard let found else {
-            process.terminate()
+            Foundation.kill(pid, SIGKILL)
             throw TestFailure("mashd did not start: \((try? String(contentsOf: outputFile, encoding: .utf8)) ?? "")")
         }
         port = found
@@ -40,21 +34,29 @@ public final class DaemonProcess: @unchecked Sendable {
 
     public var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
     public var log: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+    public var isRunning: Bool { ChildProcess.isRunning(pid) }
 
     /// SIGKILL: no cleanup, no goodbye.
-    public func kill() {
-        Foundation.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+    public func kill() async {
+        Foundation.kill(pid, SIGKILL)
+        _ = await exitCode()
     }
 
-    /// SIGTERM, then waits for the exit status.
-    public func terminate() -> Int32 {
-        process.terminate()
-        process.waitUntilExit()
-        return process.terminationStatus
+    /// SIGTERM, then the exit code.
+    public func terminate() async -> Int32 {
+        Foundation.kill(pid, SIGTERM)
+        return await exitCode()
     }
 
-    deinit { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
+    /// Waits for the process to end without blocking the task pool.
+    private func exitCode() async -> Int32 {
+        await withCheckedContinuation { continuation in
+            let pid = pid
+            Thread.detachNewThread { continuation.resume(returning: ChildProcess.waitForExit(pid)) }
+        }
+    }
+
+    deinit { Foundation.kill(pid, SIGKILL) }
 
     /// A program built beside the test bundle (`swift build` builds both).
     public static func binary(_ name: String) throws -> URL {

@@ -95,17 +95,36 @@ struct PostgresConnectionTests {
     }
 
     @Test func cancellingTheTaskCancelsTheRunningStatement() async throws {
-        let started = ContinuousClock.now
         let task = Task { try await pool.withConnection { try $0.query("SELECT pg_sleep(30)") } }
-        try await Task.sleep(for: .milliseconds(300))
+        // Cancel only once the statement is really running on the server.
+        var running = false
+        let deadline = ContinuousClock.now + .seconds(20)
+        while !running && ContinuousClock.now < deadline {
+            running = try await pool.withConnection {
+                try $0.query("SELECT count(*) AS n FROM pg_stat_activity WHERE query = 'SELECT pg_sleep(30)' AND state = 'active'")[0].require(Int.self, "n")
+            } == 1
+            if !running { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(running)
+        let cancelledAt = ContinuousClock.now
         task.cancel()
         let result = await task.result
-        #expect(ContinuousClock.now - started < .seconds(10))
+        #expect(ContinuousClock.now - cancelledAt < .seconds(5))
         guard case .failure(let error as PostgresError) = result else {
             Issue.record("expected a PostgresError, got \(result)")
             return
         }
         #expect(error.isQueryCanceled)
+    }
+
+    @Test func aTaskCancelledBeforeItsStatementStartsNeverRunsIt() async throws {
+        try await pool.withConnection { try $0.query("CREATE TABLE marks (n int)") }
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await pool.withConnection { try $0.query("INSERT INTO marks VALUES (1)") }
+        }
+        await #expect(throws: CancellationError.self) { try await task.value }
+        #expect(try await pool.withConnection { try $0.query("SELECT count(*) AS n FROM marks")[0].require(Int.self, "n") } == 0)
     }
 
     @Test func blockingCallsRunOnTheConnectionsOwnThread() async throws {
@@ -114,7 +133,8 @@ struct PostgresConnectionTests {
         #expect(name.hasPrefix("postgres-"))
     }
 
-    @Test func aListenerReceivesNotificationsSentByAnotherSession() async throws {
+    @Test(.timeLimit(.minutes(1)))
+    func aListenerReceivesNotificationsSentByAnotherSession() async throws {
         let database = try await TestCluster.freshDatabase()
         let listener = PostgresListener(
             configuration: PostgresConfiguration(connectionString: database.connectionString), channels: ["referrals"]
@@ -123,7 +143,10 @@ struct PostgresConnectionTests {
         defer { run.cancel() }
         var events = listener.events.makeAsyncIterator()
         #expect(await events.next() == .listening)
-        try await pool.withConnection { try $0.query("SELECT pg_notify($1, $2)", ["referrals", "hub:lado"]) }
+        // NOTIFY reaches listeners of the same database only.
+        let sender = database.pool(maxConnections: 1)
+        try await sender.withConnection { try $0.query("SELECT pg_notify($1, $2)", ["referrals", "hub:lado"]) }
         #expect(await events.next() == .notification(PostgresNotification(channel: "referrals", payload: "hub:lado")))
+        await sender.close()
     }
 }

@@ -10,7 +10,7 @@ struct FaultTests {
     /// a new one each time: every referral that got a 2xx is stored exactly once.
     @Test func acknowledgedReferralsSurviveSigkill() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let current = Shared(try DaemonProcess(databaseURL: setup.database.connectionString))
+        let current = Shared(try await DaemonProcess(databaseURL: setup.database.connectionString))
         let clients = 6, perClient = 25
         let acknowledged = Shared<[String: String]>([:])  // reference → id
 
@@ -35,12 +35,12 @@ struct FaultTests {
             group.addTask {
                 for _ in 0..<3 {
                     try await Task.sleep(for: .milliseconds(700))
-                    let next = try DaemonProcess(databaseURL: setup.database.connectionString)
+                    let next = try await DaemonProcess(databaseURL: setup.database.connectionString)
                     let old = current.withLock { daemon in
                         defer { daemon = next }
                         return daemon
                     }
-                    old.kill()
+                    await old.kill()
                 }
             }
             try await group.waitForAll()
@@ -68,7 +68,7 @@ struct FaultTests {
         _ = try await Migrator().migrate(migrationPool)
         await migrationPool.close()
         let setup = try await Fixtures.setup(TestDatabase(cluster: cluster, name: "mash"))
-        let daemon = try DaemonProcess(databaseURL: database)
+        let daemon = try await DaemonProcess(databaseURL: database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         #expect(try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "UP-0")).status == 201)
 
@@ -90,10 +90,12 @@ struct FaultTests {
             if !recovered { try await Task.sleep(for: .milliseconds(200)) }
         }
         #expect(recovered, "intake should succeed within 10 s of the database's return")
-        #expect(daemon.process.isRunning, "the same process")
-        let stored = try await setup.store.pool.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
+        #expect(daemon.isRunning, "the same process")
+        await setup.store.pool.close()  // its connections died with the server
+        let check = TestDatabase(cluster: cluster, name: "mash").pool(maxConnections: 1)
+        let stored = try await check.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
         #expect(stored == ["UP-0", "UP-1"], "nothing answered 503 was stored")
-        await setup.store.pool.close()
+        await check.close()
     }
 }
 

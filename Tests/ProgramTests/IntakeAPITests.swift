@@ -7,7 +7,7 @@ import Testing
 struct IntakeAPITests {
     @Test func aValidReferralIsStoredAcknowledgedAndReplayedOnRetry() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
 
         let created = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "TVP-PPN-1"))
@@ -43,7 +43,7 @@ struct IntakeAPITests {
 
     @Test func anInvalidReferralListsEveryProblemAndIsQuarantined() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
         let body = Data("""
             {"reference": "bad ref", "referrer": {"name": "PC Smith"},
              "children": [{"givenName": "\(Fixtures.canaryName)", "nhsNumber": "9434765918", "dateOfBirth": "2016-02-30"}],
@@ -67,7 +67,7 @@ struct IntakeAPITests {
 
     @Test func badRequestsGetTheRightStatus() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         let valid = Fixtures.referral(reference: "R-1")
 
@@ -97,8 +97,8 @@ struct IntakeAPITests {
 
     @Test func sigtermStopsTheDaemonCleanly() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
         #expect(try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals"), token: setup.policeToken, body: Fixtures.referral(reference: "R-1")).status == 201)
-        #expect(daemon.terminate() == 0, "log: \(daemon.log)")
+        #expect(await daemon.terminate() == 0, "log: \(daemon.log)")
     }
 }
