@@ -16,7 +16,7 @@ struct ConnectionOptions: ParsableArguments {
     /// any failure into one line on stderr with exit status 1.
     func withStore<T>(_ body: (Store) async throws -> T) async throws -> T {
         let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: try connectionString(), applicationName: "mashctl"), maxConnections: 1)
-        defer { Task { await pool.close() } }
+        defer { pool.close() }
         do {
             return try await body(Store(pool: pool))
         } catch let error as CommandFailure {

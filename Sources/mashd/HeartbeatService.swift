@@ -10,7 +10,7 @@ struct HeartbeatService: Service {
     var interval: Duration = .seconds(10)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
                     try await store.heartbeat(daemon)

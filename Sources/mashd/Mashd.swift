@@ -78,11 +78,11 @@ struct Mashd: AsyncParsableCommand {
             }
             try await serve(store: store, migrator: migrator, host: host, port: port, logger: logger)
         } catch {
-            await pool.close()
+            pool.close()
             try? cluster?.stop()
             throw error
         }
-        await pool.close()
+        pool.close()
         if let cluster {
             logger.info("stopping the development cluster")
             try cluster.stop()

@@ -16,7 +16,7 @@ struct MigratorTests {
         }
         #expect(recorded == Migrator().migrations.map(\.version))
         try await Migrator().requireCurrent(pool)
-        await pool.close()
+        pool.close()
     }
 
     @Test func anEmptyDatabaseIsMigratedFromScratch() async throws {
@@ -28,7 +28,7 @@ struct MigratorTests {
         #expect(try await Migrator().appliedVersion(pool) == 0)
         #expect(try await Migrator().migrate(pool) == Migrator().migrations.map(\.version))
         #expect(try await Migrator().appliedVersion(pool) == Migrator().latestVersion)
-        await pool.close()
+        pool.close()
     }
 
     @Test func aDatabaseMigratedByANewerBuildIsRefused() async throws {
@@ -39,7 +39,7 @@ struct MigratorTests {
         #expect(refused?.code == .schemaMismatch)
         #expect(refused?.message.contains("newer") == true)
         await #expect(throws: StoreError.self) { try await Migrator().migrate(pool) }
-        await pool.close()
+        pool.close()
     }
 
     @Test func theEmbeddedMigrationsMatchTheFilesInSQL() throws {

@@ -95,7 +95,7 @@ private enum SharedCluster {
             try cluster.createDatabase(templateName)
             let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: templateName)), maxConnections: 1)
             _ = try await Migrator().migrate(pool)
-            await pool.close()
+            pool.close()
             return .success(cluster)
         } catch {
             return .failure(error)

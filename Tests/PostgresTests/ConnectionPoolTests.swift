@@ -26,7 +26,7 @@ struct ConnectionPoolTests {
             if !answered { try await Task.sleep(for: .milliseconds(100)) }
         }
         #expect(answered, "the pool should serve again within 10 s of the server's return")
-        await pool.close()
+        pool.close()
     }
 
     @Test func requestsBeyondThePoolSizeWaitThenTimeOut() async throws {
@@ -42,7 +42,7 @@ struct ConnectionPoolTests {
         _ = try await holder.value
         // Once free, the connection serves the next request.
         #expect(try await pool.withConnection { try $0.query("SELECT 1 AS one")[0].require(Int.self, "one") } == 1)
-        await pool.close()
+        pool.close()
     }
 
     @Test func anUnreachableServerIsReportedAsUnavailable() async throws {

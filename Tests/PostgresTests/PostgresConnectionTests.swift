@@ -91,7 +91,7 @@ struct PostgresConnectionTests {
             try await pool.withConnection { try $0.query("SELECT pg_sleep(5)") }
         }
         #expect(error?.isQueryCanceled == true)
-        await pool.close()
+        pool.close()
     }
 
     @Test func cancellingTheTaskCancelsTheRunningStatement() async throws {
@@ -147,6 +147,6 @@ struct PostgresConnectionTests {
         let sender = database.pool(maxConnections: 1)
         try await sender.withConnection { try $0.query("SELECT pg_notify($1, $2)", ["referrals", "hub:lado"]) }
         #expect(await events.next() == .notification(PostgresNotification(channel: "referrals", payload: "hub:lado")))
-        await sender.close()
+        sender.close()
     }
 }

@@ -66,7 +66,7 @@ struct FaultTests {
         let database = cluster.connectionString(database: "mash")
         let migrationPool = TestDatabase(cluster: cluster, name: "mash").pool(maxConnections: 1)
         _ = try await Migrator().migrate(migrationPool)
-        await migrationPool.close()
+        migrationPool.close()
         let setup = try await Fixtures.setup(TestDatabase(cluster: cluster, name: "mash"))
         let daemon = try await DaemonProcess(databaseURL: database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
@@ -91,11 +91,11 @@ struct FaultTests {
         }
         #expect(recovered, "intake should succeed within 10 s of the database's return")
         #expect(daemon.isRunning, "the same process")
-        await setup.store.pool.close()  // its connections died with the server
+        setup.store.pool.close()  // its connections died with the server
         let check = TestDatabase(cluster: cluster, name: "mash").pool(maxConnections: 1)
         let stored = try await check.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
         #expect(stored == ["UP-0", "UP-1"], "nothing answered 503 was stored")
-        await check.close()
+        check.close()
     }
 }
 

@@ -43,7 +43,7 @@ struct MashctlTests {
         let hub = try CLI.run("mashctl", ["hub", "update", "lado", "--capacity", "40", "--format", "json"] + url)
         #expect(hub.stdout.contains(#""capacity":40"#))
         #expect(hub.stdout.contains(#""deliveryWindow":"1d""#))
-        await store.pool.close()
+        store.pool.close()
     }
 
     @Test func quarantineAndStatusShowWhatIntakeRefused() async throws {
@@ -65,7 +65,7 @@ struct MashctlTests {
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == Migrator().latestVersion)
         #expect(object["quarantined"] as? Int == 1)
-        await store.pool.close()
+        store.pool.close()
     }
 
     @Test func usageAndRuntimeErrorsExitDifferentlyWithOneLine() throws {
