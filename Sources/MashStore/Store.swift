@@ -4,13 +4,34 @@ import Postgres
 /// file each: agencies, hubs, tokens, referrals, quarantine, daemons).
 public struct Store: Sendable {
     public let pool: ConnectionPool
+    let intake: GroupCommit<ReferralSubmission, IntakeOutcome>
 
-    public init(pool: ConnectionPool) { self.pool = pool }
+    /// How intake coalesces concurrent referrals into shared statements and commits.
+    public struct IntakeBatching: Sendable {
+        /// The most referrals written by one statement.
+        public var maxBatchSize = 64
+        /// The most batches being written at once (each holds a pooled connection).
+        public var maxConcurrentBatches = 4
+        public init() {}
+    }
+
+    public init(pool: ConnectionPool, intakeBatching: IntakeBatching = IntakeBatching()) {
+        self.pool = pool
+        intake = GroupCommit(
+            maxBatchSize: intakeBatching.maxBatchSize, maxConcurrentBatches: intakeBatching.maxConcurrentBatches
+        ) { batch in
+            await Store.storeReferrals(batch, in: pool)
+        }
+    }
 
     /// Runs `body` on a pooled connection, translating constraint violations into
     /// `StoreError`s a caller can explain.
     @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await Self.run(on: pool, body)
+    }
+
+    static func run<T: Sendable>(on pool: ConnectionPool, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
         do {
             return try await pool.withConnection(body)
         } catch let error as PostgresError where error.isUniqueViolation {

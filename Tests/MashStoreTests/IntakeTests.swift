@@ -1,6 +1,6 @@
 import Foundation
 import MashDomain
-import MashStore
+@testable import MashStore
 import MashTesting
 import Testing
 
@@ -86,6 +86,57 @@ struct IntakeTests {
         #expect(entry.problems == problems)
         #expect(entry.httpStatus == 400)
         #expect(entry.agencyID == "tvp")
+    }
+
+    @Test func aBatchStoresEachReferralOnceAndAnswersEachInItsOwnRight() async throws {
+        _ = try await store.accept(agencyID: "tvp", reference: "R-0", document: Self.document, warnings: [])
+        let batch = [
+            ReferralSubmission(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: [Self.warning]),
+            ReferralSubmission(agencyID: "tvp", reference: "R-0", document: Self.sameDocumentReordered, warnings: []),
+            ReferralSubmission(agencyID: "nhs", reference: "R-1", document: Self.otherDocument, warnings: []),
+            // The same reference twice in one batch: stored once, the second compared with it.
+            ReferralSubmission(agencyID: "tvp", reference: "R-1", document: Self.otherDocument, warnings: []),
+            ReferralSubmission(agencyID: "nhs", reference: "R-1", document: Self.otherDocument, warnings: []),
+        ]
+        let outcomes = try await Store.storeReferrals(batch, in: store.pool).map { try $0.get() }
+        guard case .created(let tvp) = outcomes[0], case .replayed = outcomes[1], case .created(let nhs) = outcomes[2] else {
+            Issue.record("expected created, replayed, created; got \(outcomes)")
+            return
+        }
+        #expect(tvp.warnings == [Self.warning])
+        #expect(outcomes[3] == .referenceReused)
+        #expect(outcomes[4] == .replayed(nhs))
+        #expect(try await referralCount() == 3)
+    }
+
+    @Test func aReferralTheDatabaseRefusesFailsAloneAndItsNeighboursAreStored() async throws {
+        // An agency that does not exist breaks the foreign key: the batch statement
+        // fails as a whole, and each referral is then retried on its own.
+        let batch = ["tvp", "gone", "nhs"].map {
+            ReferralSubmission(agencyID: $0, reference: "R-1", document: Self.document, warnings: [])
+        }
+        let results = await Store.storeReferrals(batch, in: store.pool)
+        guard case .success(.created) = results[0], case .failure(let error as StoreError) = results[1], case .success(.created) = results[2] else {
+            Issue.record("expected created, a StoreError, created; got \(results)")
+            return
+        }
+        #expect(error.code == .notFound)
+        #expect(try await referralCount() == 2)
+    }
+
+    @Test func manyConcurrentReferralsAreEachStoredOnce() async throws {
+        let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
+            for number in 0..<300 {
+                group.addTask {
+                    try await store.accept(agencyID: number % 2 == 0 ? "tvp" : "nhs", reference: "R-\(number / 2)", document: Self.document, warnings: [])
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        let ids = outcomes.compactMap { if case .created(let ack) = $0 { ack.id } else { nil } }
+        #expect(ids.count == 300)
+        #expect(Set(ids).count == 300)
+        #expect(try await referralCount() == 300)
     }
 
     private func referralCount() async throws -> Int {
