@@ -8,11 +8,15 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses `YYYY-MM-DD`, accepting only days that exist (2024-02-29, not 2023-02-29).
     public init?(_ text: String) {
-        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard text.utf8.count == 10, parts.count == 3,
-              parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
-              let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+        self.init(utf8: Array(text.utf8)[...])
+    }
+
+    /// Parses `YYYY-MM-DD` from exactly these bytes.
+    init?(utf8 bytes: ArraySlice<UInt8>) {
+        let start = bytes.startIndex
+        guard bytes.count == 10, bytes[start + 4] == UInt8(ascii: "-"), bytes[start + 7] == UInt8(ascii: "-"),
+              let year = decimal(bytes[start..<(start + 4)]), let month = decimal(bytes[(start + 5)..<(start + 7)]),
+              let day = decimal(bytes[(start + 8)..<(start + 10)]),
               (1...12).contains(month), day >= 1, day <= Self.days(inMonth: month, year: year)
         else { return nil }
         self.init(year: year, month: month, day: day)
@@ -26,14 +30,13 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// The date `instant` falls on in `timeZone`.
     public init(_ instant: Date, in timeZone: TimeZone) {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let parts = calendar.dateComponents([.year, .month, .day], from: instant)
-        self.init(year: parts.year!, month: parts.month!, day: parts.day!)
+        let localSeconds = Int((instant.timeIntervalSince1970 + Double(timeZone.secondsFromGMT(for: instant))).rounded(.down))
+        let (days, remainder) = localSeconds.quotientAndRemainder(dividingBy: 86_400)
+        self = RFC3339.civilDate(daysSinceEpoch: remainder < 0 ? days - 1 : days)
     }
 
     public var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        zeroPadded(year, 4) + "-" + zeroPadded(month, 2) + "-" + zeroPadded(day, 2)
     }
 
     public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
@@ -71,8 +74,8 @@ public enum RFC3339 {
         guard bytes.count >= 20, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
               bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
               bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let date = CalendarDate(String(decoding: bytes[0..<10], as: UTF8.self)),
-              let hour = number(bytes[11..<13]), let minute = number(bytes[14..<16]), let second = number(bytes[17..<19]),
+              let date = CalendarDate(utf8: bytes[0..<10]),
+              let hour = decimal(bytes[11..<13]), let minute = decimal(bytes[14..<16]), let second = decimal(bytes[17..<19]),
               hour < 24, minute < 60, second < 60
         else { return nil }
         var index = 19
@@ -91,7 +94,7 @@ public enum RFC3339 {
             guard index + 1 == bytes.count else { return nil }
         case UInt8(ascii: "+"), UInt8(ascii: "-"):
             guard index + 6 == bytes.count, bytes[index + 3] == UInt8(ascii: ":"),
-                  let hours = number(bytes[(index + 1)..<(index + 3)]), let minutes = number(bytes[(index + 4)..<(index + 6)]),
+                  let hours = decimal(bytes[(index + 1)..<(index + 3)]), let minutes = decimal(bytes[(index + 4)..<(index + 6)]),
                   hours < 24, minutes < 60
             else { return nil }
             offsetSeconds = (hours * 3600 + minutes * 60) * (bytes[index] == UInt8(ascii: "+") ? 1 : -1)
@@ -112,15 +115,8 @@ public enum RFC3339 {
         let (d, s) = seconds.quotientAndRemainder(dividingBy: 86_400)
         let (day, secondOfDay) = s < 0 ? (d - 1, s + 86_400) : (d, s)
         let civil = civilDate(daysSinceEpoch: day)
-        return String(
-            format: "%@T%02d:%02d:%02d.%06dZ",
-            civil.description, secondOfDay / 3600, secondOfDay % 3600 / 60, secondOfDay % 60, fraction
-        )
-    }
-
-    private static func number(_ bytes: ArraySlice<UInt8>) -> Int? {
-        guard bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
-        return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
+        return civil.description + "T" + zeroPadded(secondOfDay / 3600, 2) + ":" + zeroPadded(secondOfDay % 3600 / 60, 2)
+            + ":" + zeroPadded(secondOfDay % 60, 2) + "." + zeroPadded(fraction, 6) + "Z"
     }
 
     // Days from 1970-01-01, from Howard Hinnant's civil calendar algorithms.
@@ -144,4 +140,17 @@ public enum RFC3339 {
         let month = mp < 10 ? mp + 3 : mp - 9
         return CalendarDate(year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month: month, day: day)
     }
+}
+
+/// `value` in decimal, padded with leading zeros to at least `width` digits.
+/// (What `String(format: "%0*d")` does, without Foundation's formatter per call.)
+func zeroPadded(_ value: Int, _ width: Int) -> String {
+    let digits = String(value)
+    return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
+}
+
+/// The value of ASCII decimal digits; nil if any byte is not a digit.
+func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+    guard bytes.allSatisfy(isASCIIDigit) else { return nil }
+    return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
 }

@@ -6,14 +6,18 @@ public struct NHSNumber: Sendable, Hashable, CustomStringConvertible {
 
     /// Accepts the digits with or without the usual `3 3 4` spacing.
     public init?(_ text: String) {
-        let digits = text.filter { $0 != " " }
-        guard digits.count == 10, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
-        let values = digits.map { Int($0.asciiValue! - UInt8(ascii: "0")) }
+        var digits: [UInt8] = []
+        for byte in text.utf8 where byte != UInt8(ascii: " ") {
+            guard digits.count < 10, isASCIIDigit(byte) else { return nil }
+            digits.append(byte)
+        }
+        guard digits.count == 10 else { return nil }
+        let values = digits.map { Int($0 - UInt8(ascii: "0")) }
         let sum = zip(values.prefix(9), stride(from: 10, through: 2, by: -1)).reduce(0) { $0 + $1.0 * $1.1 }
         var check = 11 - sum % 11
         if check == 11 { check = 0 }
         guard check != 10, check == values[9] else { return nil }
-        self.description = digits
+        self.description = String(decoding: digits, as: UTF8.self)
     }
 }
 
@@ -50,23 +54,30 @@ public struct Postcode: Sendable, Hashable, CustomStringConvertible {
     public let description: String
 
     public init?(_ text: String) {
-        let compact = Array(text.uppercased().filter { $0 != " " })
-        guard compact.count >= 5, compact.count <= 7, compact.allSatisfy(\.isASCII) else { return nil }
+        // ASCII only, upper-cased, without spaces; at most 7 characters.
+        var compact: [UInt8] = []
+        for byte in text.utf8 where byte != UInt8(ascii: " ") {
+            guard compact.count < 7, byte < 0x80 else { return nil }
+            compact.append(byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z") ? byte - 0x20 : byte)
+        }
+        guard compact.count >= 5 else { return nil }
         let outward = compact.dropLast(3)
         let inward = compact.suffix(3)
-        guard Self.isInward(inward), Self.isOutward(Array(outward)) || String(compact) == "GIR0AA" else { return nil }
-        self.description = String(outward) + " " + String(inward)
+        guard Self.isInward(inward), Self.isOutward(outward) || compact == Array("GIR0AA".utf8) else { return nil }
+        self.description = String(decoding: outward, as: UTF8.self) + " " + String(decoding: inward, as: UTF8.self)
     }
 
     /// Digit, letter, letter (the inward code never uses C, I, K, M, O or V).
-    private static func isInward(_ code: ArraySlice<Character>) -> Bool {
-        let characters = Array(code)
-        return characters[0].isNumber && characters[1...].allSatisfy { $0.isLetter && !"CIKMOV".contains($0) }
+    private static func isInward(_ code: ArraySlice<UInt8>) -> Bool {
+        isASCIIDigit(code[code.startIndex]) && code.dropFirst().allSatisfy { isASCIIUpper($0) && !"CIKMOV".utf8.contains($0) }
     }
 
     /// A9, A99, AA9, AA99, A9A or AA9A.
-    private static func isOutward(_ code: [Character]) -> Bool {
-        let shape = String(code.map { $0.isNumber ? "9" : ($0.isLetter ? "A" : "?") })
+    private static func isOutward(_ code: ArraySlice<UInt8>) -> Bool {
+        let shape = String(decoding: code.map { isASCIIDigit($0) ? UInt8(ascii: "9") : isASCIIUpper($0) ? UInt8(ascii: "A") : UInt8(ascii: "?") }, as: UTF8.self)
         return ["A9", "A99", "AA9", "AA99", "A9A", "AA9A"].contains(shape)
     }
 }
+
+func isASCIIDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+func isASCIIUpper(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") }

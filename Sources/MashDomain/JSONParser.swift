@@ -88,7 +88,16 @@ private struct Scanner {
             let keyStart = position
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
-            guard keys.insert(key).inserted else { throw error("duplicate key in an object", at: keyStart) }
+            // Small objects, nearly all of them, are checked by a scan; larger ones
+            // through a set, so that an object of thousands of keys stays linear.
+            let isDuplicate: Bool
+            if members.count < 16 {
+                isDuplicate = members.contains { $0.key == key }
+            } else {
+                if keys.isEmpty { keys = Set(members.map(\.key)) }
+                isDuplicate = !keys.insert(key).inserted
+            }
+            guard !isDuplicate else { throw error("duplicate key in an object", at: keyStart) }
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
             position += 1

@@ -5,17 +5,20 @@ struct ObjectReader {
     let object: JSONObject
     let pointer: JSONPointer
     let problems: ProblemList
-    private var known: Set<String> = []
+    /// Which members have been asked for, by position.
+    private var read: [Bool]
 
     init(object: JSONObject, pointer: JSONPointer, problems: ProblemList) {
         self.object = object
         self.pointer = pointer
         self.problems = problems
+        read = Array(repeating: false, count: object.members.count)
     }
 
     mutating func value(_ key: String, required: Bool = false) -> JSONValue? {
-        known.insert(key)
-        guard let value = object[key], value != .null else {
+        let index = object.members.firstIndex { $0.key == key }
+        if let index { read[index] = true }
+        guard let value = index.map({ object.members[$0].value }), value != .null else {
             if required { problems.invalid(pointer.appending(key), "is required") }
             return nil
         }
@@ -28,17 +31,19 @@ struct ObjectReader {
         return Self.string(value, at: pointer.appending(key), required: required, maxLength: maxLength, problems: problems)
     }
 
-    static func string(_ value: JSONValue, at pointer: JSONPointer, required: Bool = false, maxLength: Int, problems: ProblemList) -> String? {
+    /// `pointer` is built only when there is a problem to report: most fields have none.
+    static func string(_ value: JSONValue, at pointer: @autoclosure () -> JSONPointer, required: Bool = false, maxLength: Int, problems: ProblemList) -> String? {
         guard case .string(let text) = value else {
-            problems.wrongType(pointer, expected: "a string", found: value)
+            problems.wrongType(pointer(), expected: "a string", found: value)
             return nil
         }
-        if text.unicodeScalars.count > maxLength {
-            problems.invalid(pointer, "is longer than \(maxLength) characters")
-        } else if text.unicodeScalars.contains("\u{0}") {
-            problems.invalid(pointer, "must not contain NUL characters")
+        // A string has at most as many characters as UTF-8 bytes, so most need no count.
+        if text.utf8.count > maxLength && text.unicodeScalars.count > maxLength {
+            problems.invalid(pointer(), "is longer than \(maxLength) characters")
+        } else if text.utf8.contains(0) {
+            problems.invalid(pointer(), "must not contain NUL characters")
         } else if required && text.allSatisfy(\.isWhitespace) {
-            problems.invalid(pointer, "must not be empty")
+            problems.invalid(pointer(), "must not be empty")
         } else {
             return text
         }
@@ -61,10 +66,10 @@ struct ObjectReader {
         return Self.enumeration(text, type, at: pointer.appending(key), problems: problems)
     }
 
-    static func enumeration<E: RawRepresentable & CaseIterable>(_ text: String, _ type: E.Type, at pointer: JSONPointer, problems: ProblemList) -> E?
+    static func enumeration<E: RawRepresentable & CaseIterable>(_ text: String, _ type: E.Type, at pointer: @autoclosure () -> JSONPointer, problems: ProblemList) -> E?
     where E.RawValue == String {
         guard let value = E(rawValue: text) else {
-            problems.invalid(pointer, "must be one of: " + E.allCases.map(\.rawValue).joined(separator: ", "))
+            problems.invalid(pointer(), "must be one of: " + E.allCases.map(\.rawValue).joined(separator: ", "))
             return nil
         }
         return value
@@ -102,7 +107,7 @@ struct ObjectReader {
 
     /// Records every field that was not read as unknown.
     func finish() {
-        for member in object.members where !known.contains(member.key) {
+        for (member, wasRead) in zip(object.members, read) where !wasRead {
             problems.shape(pointer.appending(member.key), "is not a known field")
         }
     }

@@ -34,8 +34,16 @@ public struct ReferralValidator: Sendable {
         public let warnings: [DocumentProblem]
     }
 
-    /// The characters a `reference` may use.
-    static let referenceCharacters = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._:/-")
+    /// True when `reference` uses only letters, digits and . _ : / -
+    static func isReference(_ reference: String) -> Bool {
+        reference.utf8.allSatisfy { byte in
+            switch byte {
+            case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: ":"), UInt8(ascii: "/"), UInt8(ascii: "-"): true
+            default: false
+            }
+        }
+    }
 
     public func validate(_ body: [UInt8], receivedAt now: Date, agencyKind: AgencyKind? = nil) -> Result<Accepted, ReferralRejection> {
         let json: JSONValue
@@ -78,7 +86,7 @@ private struct ValidationRun {
     mutating func referral(_ json: JSONValue) -> Referral? {
         guard var document = problems.object(json, at: .root) else { return nil }
         let reference = document.string("reference", required: true, maxLength: 64)
-        if let reference, !reference.allSatisfy(ReferralValidator.referenceCharacters.contains) {
+        if let reference, !ReferralValidator.isReference(reference) {
             problems.invalid(JSONPointer.root.appending("reference"), "may use only letters, digits and . _ : / -")
         }
         let kind = document.enumeration("kind", Referral.Kind.self) ?? .referral
@@ -247,15 +255,21 @@ private struct ValidationRun {
     }
 
     static func isPhoneNumber(_ text: String) -> Bool {
-        let allowed = Set("0123456789 +-()")
-        let digits = text.filter(\.isNumber).count
-        return text.allSatisfy(allowed.contains) && (7...15).contains(digits)
+        var digits = 0
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): digits += 1
+            case UInt8(ascii: " "), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "("), UInt8(ascii: ")"): break
+            default: return false
+            }
+        }
+        return (7...15).contains(digits)
     }
 
     static func isEmailAddress(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: \.isWhitespace) else { return false }
-        let domain = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        let parts = text.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !text.unicodeScalars.contains(where: \.properties.isWhitespace) else { return false }
+        let domain = parts[1].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         return domain.count >= 2 && domain.allSatisfy { !$0.isEmpty }
     }
 }

@@ -185,6 +185,18 @@ struct JSONParserRejectionTests {
         #expect(error?.message.hasPrefix("duplicate key") == true)
     }
 
+    @Test(arguments: ["k0", "k15", "k16", "k19"])
+    func rejectsDuplicateKeysInLargeObjects(_ repeated: String) {
+        // Past 16 members duplicates are found through a set rather than a scan:
+        // a repeat of a key from either side of that point must still be caught.
+        let members = (0..<20).map { #""k\#($0)":\#($0)"# } + [#""\#(repeated)":0"#]
+        let text = "{" + members.joined(separator: ",") + "}"
+        let error = failure(text)
+        #expect(error?.message.hasPrefix("duplicate key") == true)
+        #expect(error?.offset == text.utf8.count - #""\#(repeated)":0}"#.utf8.count)
+        #expect(failure("{" + members.dropLast().joined(separator: ",") + "}") == nil)
+    }
+
     @Test func duplicateKeyErrorDoesNotEchoTheKey() {
         // The offset says where; the key itself may be personal data.
         let error = failure(#"{"Amira Khan": 1, "Amira Khan": 2}"#)
