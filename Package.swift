@@ -77,6 +77,6 @@ let package = Package(
             name: "MashStoreTests",
             dependencies: ["MashStore", "MashDomain", "MashTesting"]
         ),
-        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "LocalCluster"]),
+        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "MashDomain", "LocalCluster"]),
     ]
 )

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import MashStore
+import Synchronization
 
 /// Resolves `Authorization: Bearer <token>` to the agency or hub it belongs to, or
 /// answers 401. Lookups are cached for `cacheLifetime`, so a revoked or expired
@@ -23,11 +24,13 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
 /// Recently confirmed tokens, so that a steady stream of requests does not cost a
 /// database lookup each. Unknown tokens are never cached; the cache is bounded.
-actor PrincipalCache {
+/// A lock rather than an actor: a hit, nearly every request, then costs no hop to
+/// another executor.
+final class PrincipalCache: Sendable {
     private let store: Store
     private let lifetime: Duration
     private let capacity = 10_000
-    private var entries: [String: (principal: Principal, until: ContinuousClock.Instant)] = [:]
+    private let entries = Mutex<[String: (principal: Principal, until: ContinuousClock.Instant)]>([:])
 
     init(store: Store, lifetime: Duration) {
         self.store = store
@@ -36,13 +39,16 @@ actor PrincipalCache {
 
     func principal(for secret: String) async throws -> Principal? {
         let now = ContinuousClock.now
-        if let entry = entries[secret], entry.until > now { return entry.principal }
-        guard let principal = try await store.authenticate(secret: secret) else {
-            entries[secret] = nil
-            return nil
+        if let entry = entries.withLock({ $0[secret] }), entry.until > now { return entry.principal }
+        let principal = try await store.authenticate(secret: secret)
+        entries.withLock { entries in
+            guard let principal else {
+                entries[secret] = nil
+                return
+            }
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[secret] = (principal, now + lifetime)
         }
-        if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
-        entries[secret] = (principal, now + lifetime)
         return principal
     }
 }

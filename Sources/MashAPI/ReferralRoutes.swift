@@ -51,7 +51,7 @@ struct ReferralRoutes {
             )
             switch outcome {
             case .created(let acknowledgement):
-                context.logger.info("referral received", metadata: ["agency": "\(agency.id)", "referral": "\(acknowledgement.id)"])
+                context.logger.info("referral received", metadata: ["agency": "\(agency.id)", "referral": "\(acknowledgement.id.lowercased)"])
                 return try JSONResponse.make(
                     status: .created, AcknowledgementBody(acknowledgement),
                     headers: [.location: "/v1/referrals/\(acknowledgement.id.lowercased)"]

@@ -40,7 +40,7 @@ struct ObjectReader {
         // A string has at most as many characters as UTF-8 bytes, so most need no count.
         if text.utf8.count > maxLength && text.unicodeScalars.count > maxLength {
             problems.invalid(pointer(), "is longer than \(maxLength) characters")
-        } else if text.utf8.contains(0) {
+        } else if text.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? text.utf8.contains(0) {
             problems.invalid(pointer(), "must not contain NUL characters")
         } else if required && text.allSatisfy(\.isWhitespace) {
             problems.invalid(pointer(), "must not be empty")

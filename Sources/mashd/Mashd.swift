@@ -39,7 +39,7 @@ struct Mashd: AsyncParsableCommand {
 
     mutating func run() async throws {
         let environment = ProcessInfo.processInfo.environment
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        LoggingSystem.bootstrap { LogLineHandler(label: $0) }
         var logger = Logger(label: "mashd")
         logger.logLevel = environment["MASH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
 

@@ -1,4 +1,5 @@
 import Foundation
+import MashDomain
 import MashStore
 import MashTesting
 import Testing
@@ -39,6 +40,12 @@ struct IntakeAPITests {
         #expect(none.status == 404)
         #expect(none.headers["content-type"] == "application/problem+json")
         #expect(!daemon.log.contains(Fixtures.canaryName), "the daemon's log must not carry a child's name")
+        // The log is there (so the check above means something), one line per
+        // referral: UTC time, level, label, message, then metadata sorted by key.
+        let line = try #require(daemon.log.split(separator: "\n").first { $0.contains("referral received") })
+        #expect(line.contains(" info mashd: referral received agency=tvp hb.request.id="))
+        #expect(line.hasSuffix(" referral=\(id)"))
+        #expect(RFC3339.parse(String(line.prefix { $0 != " " })) != nil)
     }
 
     @Test func anInvalidReferralListsEveryProblemAndIsQuarantined() async throws {
