@@ -12,6 +12,25 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Use the development cluster that `mashd --dev` runs under ./.mash-dev/.")
     var dev = false
 
+    /// `arguments` with any connection options that come before the subcommand
+    /// (`--dev`, `--database-url X`, `--database-url=X`) moved to the end.
+    static func movingLeadingOptions(in arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--dev" || first.hasPrefix("--database-url=") {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else if first == "--database-url", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else {
+                break
+            }
+        }
+        return Array(rest) + leading
+    }
+
     /// Runs `body` with a store on one connection, closing it afterwards, and turns
     /// any failure into one line on stderr with exit status 1.
     func withStore<T>(_ body: (Store) async throws -> T) async throws -> T {

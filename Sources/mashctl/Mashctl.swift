@@ -19,4 +19,11 @@ struct Mashctl: AsyncParsableCommand {
             TokenCommand.self, QuarantineCommand.self,
         ]
     )
+
+    /// Accepts the connection options before the subcommand too, as CONTRACT §1
+    /// writes them (`mashctl --dev status`); argument-parser reads a subcommand's
+    /// options only after its name, so they are moved there before parsing.
+    static func main() async {
+        await main(ConnectionOptions.movingLeadingOptions(in: Array(CommandLine.arguments.dropFirst())))
+    }
 }

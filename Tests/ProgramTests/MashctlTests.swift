@@ -12,6 +12,9 @@ struct MashctlTests {
         let migrate = try CLI.run("mashctl", ["migrate"] + url)
         #expect(migrate.status == 0)
         #expect(migrate.stdout.contains("nothing to apply"))
+        // CONTRACT §1 puts the connection options before the subcommand.
+        #expect(try CLI.run("mashctl", url + ["migrate"]).stdout.contains("nothing to apply"))
+        #expect(try CLI.run("mashctl", ["--database-url=" + database.connectionString, "migrate"]).stdout.contains("nothing to apply"))
 
         #expect(try CLI.run("mashctl", ["agency", "add", "tvp", "--name", "Thames Valley Police", "--kind", "police"] + url).status == 0)
         let list = try CLI.run("mashctl", ["agency", "list", "--format", "json"] + url)
