@@ -8,6 +8,7 @@ import PackageDescription
 /// - `Postgres`: a thin Swift layer over libpq (connections confined to their own
 ///   threads, bound parameters, typed rows, transactions, LISTEN/NOTIFY, a pool).
 /// - `MashDomain`: the referral document and its validation; pure, no I/O.
+/// - `MashTriage`: the threshold document, working time and the triage engine; pure.
 /// - `MashStore`: the schema's migrations and every SQL statement the programs run.
 /// - `MashAPI`: the HTTP API (Hummingbird 2).
 /// - `LocalCluster`: a private PostgreSQL cluster for `--dev` and the tests.
@@ -24,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         .systemLibrary(
@@ -36,6 +38,10 @@ let package = Package(
             dependencies: ["CLibPQ"]
         ),
         .target(name: "MashDomain"),
+        .target(
+            name: "MashTriage",
+            dependencies: ["MashDomain", .product(name: "Yams", package: "Yams")]
+        ),
         .target(
             name: "MashStore",
             dependencies: ["MashDomain", "Postgres"]
@@ -72,6 +78,7 @@ let package = Package(
             path: "Tests/MashTesting"
         ),
         .testTarget(name: "MashDomainTests", dependencies: ["MashDomain"]),
+        .testTarget(name: "MashTriageTests", dependencies: ["MashTriage", "MashDomain"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
         .testTarget(
             name: "MashStoreTests",

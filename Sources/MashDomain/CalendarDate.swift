@@ -57,6 +57,17 @@ public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConverti
         return CalendarDate(year: newYear, month: newMonth, day: min(day, Self.days(inMonth: newMonth, year: newYear)))
     }
 
+    /// The day `count` days later (earlier when negative).
+    public func adding(days count: Int) -> CalendarDate {
+        RFC3339.civilDate(daysSinceEpoch: RFC3339.daysSinceEpoch(self) + count)
+    }
+
+    /// The day of the week, 0 for Monday to 6 for Sunday.
+    public var weekdayIndex: Int {
+        // 1970-01-01 was a Thursday (3).
+        ((RFC3339.daysSinceEpoch(self) % 7) + 7 + 3) % 7
+    }
+
     static func days(inMonth month: Int, year: Int) -> Int {
         switch month {
         case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
