@@ -72,6 +72,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .executableTarget(
+            name: "triage-bench",
+            dependencies: ["MashTriage", "MashDomain"],
+            path: "bench/TriageBench"
+        ),
         .target(
             name: "MashTesting",
             dependencies: ["LocalCluster", "MashStore", "Postgres"],

@@ -89,12 +89,20 @@ public struct Span: Sendable, Equatable, CustomStringConvertible {
 }
 
 /// One rule or modifier: conditions that must all hold, and what follows.
-public struct Rule: Sendable {
-    public var id: String
+/// A class, so that trying fifty of them per referral does not copy fifty.
+public final class Rule: Sendable {
+    public let id: String
     /// Where it starts in the document, for explanations.
-    public var line: Int
-    public var conditions: [Condition]
-    public var actions: Actions
+    public let line: Int
+    public let conditions: [Condition]
+    public let actions: Actions
+
+    init(id: String, line: Int, conditions: [Condition], actions: Actions) {
+        self.id = id
+        self.line = line
+        self.conditions = conditions
+        self.actions = actions
+    }
 }
 
 /// What a matching rule or modifier does.

@@ -66,8 +66,12 @@ public struct TriageEngine: Sendable {
 
     public init(document: ThresholdDocument) { self.document = document }
 
-    public func triage(_ input: TriageInput) -> TriageDecision {
-        let facts = Facts(input, calendar: document.calendar)
+    /// Triages `input`. With `explain`, the decision's trace says for every rule
+    /// and modifier tried why it matched or not; without, the trace holds only the
+    /// steps that decided the outcome, and evaluation stops at a rule's first
+    /// failing condition (intake does not need the reasons, `explain` does).
+    public func triage(_ input: TriageInput, explain: Bool = false) -> TriageDecision {
+        let facts = Facts(input, calendar: document.calendar, explain: explain)
         var trace: [TraceStep] = []
 
         // The first rule that matches sets level, RAG and hub; the document's last
@@ -75,7 +79,7 @@ public struct TriageEngine: Sendable {
         var level = 1, rag = RAG.green, hub = "", ruleID = ""
         for rule in document.rules {
             let verdict = facts.evaluate(rule.conditions, level: nil)
-            trace.append(TraceStep(kind: .rule, id: rule.id, matched: verdict.holds, reasons: verdict.reasons))
+            if explain || verdict.holds { trace.append(TraceStep(kind: .rule, id: rule.id, matched: verdict.holds, reasons: verdict.reasons)) }
             guard verdict.holds else { continue }
             level = rule.actions.level ?? level
             rag = rule.actions.rag ?? rag
@@ -88,7 +92,7 @@ public struct TriageEngine: Sendable {
         var modifiers: [String] = []
         for modifier in document.modifiers {
             let verdict = facts.evaluate(modifier.conditions, level: level)
-            trace.append(TraceStep(kind: .modifier, id: modifier.id, matched: verdict.holds, reasons: verdict.reasons))
+            if explain || verdict.holds { trace.append(TraceStep(kind: .modifier, id: modifier.id, matched: verdict.holds, reasons: verdict.reasons)) }
             guard verdict.holds else { continue }
             modifiers.append(modifier.id)
             let actions = modifier.actions
@@ -110,12 +114,25 @@ public struct TriageEngine: Sendable {
             hub = outOfHours.hub
         }
 
-        let ragDeadline = document.targets[rag]!.deadline(after: input.arrival, in: document.calendar)
-        let decisionDeadline = document.decisionTarget.deadline(after: input.arrival, in: document.calendar)
         return TriageDecision(
-            level: level, rag: rag, hub: hub, deadline: min(ragDeadline, decisionDeadline), flags: flags,
+            level: level, rag: rag, hub: hub, deadline: deadline(rag, after: input.arrival), flags: flags,
             rule: ruleID, modifiers: modifiers, outOfHours: facts.outOfHours, trace: trace
         )
+    }
+}
+
+extension TriageEngine {
+    /// The earlier of the RAG target and the decision target. When both run in
+    /// working time the shorter span is the earlier deadline, so the longer one,
+    /// which means walking the calendar for days, is not worked out at all.
+    func deadline(_ rag: RAG, after arrival: Date) -> Date {
+        let ragTarget = document.targets[rag]!, decisionTarget = document.decisionTarget
+        let calendar = document.calendar
+        if ragTarget.clock == .working && decisionTarget.clock == .working {
+            let shorter = ragTarget.within.workingSeconds(in: calendar) <= decisionTarget.within.workingSeconds(in: calendar) ? ragTarget : decisionTarget
+            return shorter.deadline(after: arrival, in: calendar)
+        }
+        return min(ragTarget.deadline(after: arrival, in: calendar), decisionTarget.deadline(after: arrival, in: calendar))
     }
 }
 
@@ -128,83 +145,98 @@ private struct Facts {
     /// The youngest born child's age in whole months, nil if every child is unborn.
     let youngestAgeInMonths: Int?
     let hasUnbornChild: Bool
-    let concernText: String
+    /// The concerns' detail, lower-cased, as UTF-8 (searched for `textAny`).
+    let concernText: [UInt8]
+    /// Whether to give reasons (and evaluate every condition) or just verdicts.
+    let explain: Bool
 
-    init(_ input: TriageInput, calendar: WorkingCalendar) {
+    init(_ input: TriageInput, calendar: WorkingCalendar, explain: Bool) {
         self.input = input
+        self.explain = explain
         history = input.history
-        categories = Set(input.referral.concerns.map(\.category))
+        // Closures rather than key paths: this runs once per triage, and key paths
+        // are instantiated at run time.
+        categories = Set(input.referral.concerns.map { $0.category })
         outOfHours = !calendar.isWorkingTime(input.arrival)
         let today = CalendarDate(input.arrival, in: calendar.timeZone)
-        let born = input.referral.children.filter { !Self.isUnborn($0) }.compactMap(\.dateOfBirth)
+        let born = input.referral.children.filter { !Self.isUnborn($0) }.compactMap { $0.dateOfBirth }
         youngestAgeInMonths = born.map { $0.months(until: today) }.min()
         hasUnbornChild = input.referral.children.contains(where: Self.isUnborn)
-        concernText = input.referral.concerns.compactMap(\.detail).joined(separator: "\n").lowercased()
+        concernText = Array(input.referral.concerns.compactMap { $0.detail }.joined(separator: "\n").lowercased().utf8)
     }
 
     static func isUnborn(_ child: Child) -> Bool {
         child.isUnborn || (child.dateOfBirth == nil && child.expectedDueDate != nil)
     }
 
-    /// Whether every condition holds, with a reason for each (all are evaluated,
-    /// so an explanation shows every one, not just the first to fail).
+    /// Whether every condition holds. Explaining, every condition is evaluated and
+    /// given a reason, so the explanation shows all of them, not just the first
+    /// to fail; otherwise evaluation stops at the first that fails.
     func evaluate(_ conditions: [Condition], level: Int?) -> (holds: Bool, reasons: [String]) {
+        guard explain else { return (conditions.allSatisfy { evaluate($0, level: level).holds }, []) }
         if conditions.isEmpty { return (true, ["no conditions: matches every referral"]) }
         var holds = true
         var reasons: [String] = []
         for condition in conditions {
-            let (ok, reason) = evaluate(condition, level: level)
-            holds = holds && ok
-            reasons.append((ok ? "yes: " : "no: ") + reason)
+            let verdict = evaluate(condition, level: level)
+            holds = holds && verdict.holds
+            reasons.append((verdict.holds ? "yes: " : "no: ") + (verdict.reason ?? ""))
         }
         return (holds, reasons)
     }
 
-    func evaluate(_ condition: Condition, level: Int?) -> (Bool, String) {
+    /// A verdict, with its reason written out only when explaining.
+    func verdict(_ holds: Bool, _ reason: @autoclosure () -> String) -> (holds: Bool, reason: String?) {
+        (holds, explain ? reason() : nil)
+    }
+
+    func evaluate(_ condition: Condition, level: Int?) -> (holds: Bool, reason: String?) {
         let referral = input.referral
         switch condition {
         case .immediateDanger(let wanted):
-            return (referral.immediateDanger == wanted, "immediateDanger is \(referral.immediateDanger)")
+            return verdict(referral.immediateDanger == wanted, "immediateDanger is \(referral.immediateDanger)")
         case .concernAny(let wanted):
-            let found = categories.intersection(wanted)
-            return (!found.isEmpty, found.isEmpty ? "no concern in \(Self.list(wanted))" : "concerns include \(Self.list(found))")
+            let holds = !categories.isDisjoint(with: wanted)
+            return verdict(holds, holds ? "concerns include \(Self.list(categories.intersection(wanted)))" : "no concern in \(Self.list(wanted))")
         case .concernAll(let wanted):
-            let missing = wanted.subtracting(categories)
-            return (missing.isEmpty, missing.isEmpty ? "every concern of \(Self.list(wanted)) is present" : "missing \(Self.list(missing))")
+            let holds = wanted.isSubset(of: categories)
+            return verdict(holds, holds ? "every concern of \(Self.list(wanted)) is present" : "missing \(Self.list(wanted.subtracting(categories)))")
         case .agencyKind(let wanted):
-            return (wanted.contains(input.agencyKind), "sent by a \(input.agencyKind.rawValue) agency")
+            return verdict(wanted.contains(input.agencyKind), "sent by a \(input.agencyKind.rawValue) agency")
         case .kind(let wanted):
-            return (wanted.contains(referral.kind), "kind is \(referral.kind.rawValue)")
+            return verdict(wanted.contains(referral.kind), "kind is \(referral.kind.rawValue)")
         case .policeRiskGrade(let wanted):
             let grade = referral.policeRiskGrade
-            return (grade.map(wanted.contains) ?? false, "police risk grade is \(grade?.rawValue ?? "not given")")
+            return verdict(grade.map(wanted.contains) ?? false, "police risk grade is \(grade?.rawValue ?? "not given")")
         case .ageUnder(let bound):
-            guard let months = youngestAgeInMonths else { return (hasUnbornChild, "the only children are unborn") }
-            return (months < bound.months || hasUnbornChild, hasUnbornChild ? "an unborn child" : "the youngest child is \(Self.age(months))")
+            guard let months = youngestAgeInMonths else { return verdict(hasUnbornChild, "the only children are unborn") }
+            return verdict(months < bound.months || hasUnbornChild, hasUnbornChild ? "an unborn child" : "the youngest child is \(Self.age(months))")
         case .ageAtLeast(let bound):
-            guard let months = youngestAgeInMonths, !hasUnbornChild else { return (false, "an unborn child") }
-            return (months >= bound.months, "the youngest child is \(Self.age(months))")
+            guard let months = youngestAgeInMonths, !hasUnbornChild else { return verdict(false, "an unborn child") }
+            return verdict(months >= bound.months, "the youngest child is \(Self.age(months))")
         case .unborn(let wanted):
-            return (hasUnbornChild == wanted, hasUnbornChild ? "an unborn child" : "no unborn child")
+            return verdict(hasUnbornChild == wanted, hasUnbornChild ? "an unborn child" : "no unborn child")
         case .priorReferrals(let within, let atLeast):
             let since = input.arrival.addingTimeInterval(-TimeInterval(within.wallSeconds))
             let count = history.priorReferrals.filter { $0 >= since && $0 <= input.arrival }.count
-            return (count >= atLeast, "\(count) earlier referral\(count == 1 ? "" : "s") within \(within)")
+            return verdict(count >= atLeast, "\(count) earlier referral\(count == 1 ? "" : "s") within \(within)")
         case .openCase(let wanted):
             let open = history.openCaseHub != nil
-            return (open == wanted, open ? "a child has an open case" : "no open case")
+            return verdict(open == wanted, open ? "a child has an open case" : "no open case")
         case .outOfHours(let wanted):
-            return (outOfHours == wanted, outOfHours ? "arrived outside working hours" : "arrived in working hours")
+            return verdict(outOfHours == wanted, outOfHours ? "arrived outside working hours" : "arrived in working hours")
         case .consentNot(let excluded):
             let consent = referral.consent
-            return (consent.map { !excluded.contains($0) } ?? true, "consent is \(consent?.rawValue ?? "not recorded")")
+            return verdict(consent.map { !excluded.contains($0) } ?? true, "consent is \(consent?.rawValue ?? "not recorded")")
         case .levelAtLeast(let bound):
-            return ((level ?? 0) >= bound, "level is \(level ?? 0)")
+            return verdict((level ?? 0) >= bound, "level is \(level ?? 0)")
         case .levelAtMost(let bound):
-            return ((level ?? 5) <= bound, "level is \(level ?? 0)")
+            return verdict((level ?? 5) <= bound, "level is \(level ?? 0)")
         case .textAny(let phrases):
-            let found = phrases.filter { Self.containsPhrase($0, in: concernText) }
-            return (!found.isEmpty, found.isEmpty ? "none of the phrases in the concern detail" : "concern detail mentions \(found.map { "'\($0)'" }.joined(separator: ", "))")
+            let holds = phrases.contains { Self.containsPhrase($0, in: concernText) }
+            return verdict(holds, holds
+                ? "concern detail mentions " + phrases.filter { Self.containsPhrase($0, in: concernText) }.map { "'\($0)'" }.joined(separator: ", ")
+                : "none of the phrases in the concern detail")
         }
     }
 
@@ -216,16 +248,33 @@ private struct Facts {
         months < 24 ? "\(months) month\(months == 1 ? "" : "s") old" : "\(months / 12) years old"
     }
 
-    /// `phrase` (already lower-case) as whole words in `text`.
-    static func containsPhrase(_ phrase: String, in text: String) -> Bool {
-        var searchStart = text.startIndex
-        while let range = text.range(of: phrase, range: searchStart..<text.endIndex) {
-            let before = range.lowerBound == text.startIndex ? nil : text[text.index(before: range.lowerBound)]
-            let after = range.upperBound == text.endIndex ? nil : text[range.upperBound]
-            if !(before?.isLetter ?? false) && !(after?.isLetter ?? false) { return true }
-            searchStart = text.index(after: range.lowerBound)
+    /// `phrase` (already lower-case) as whole words in `text`: not preceded or
+    /// followed by a letter or digit. Bytes of non-ASCII characters count as
+    /// letters, so "café" does not contain "caf".
+    static func containsPhrase(_ phrase: String, in text: [UInt8]) -> Bool {
+        var phrase = phrase
+        return phrase.withUTF8 { needle in
+            text.withUnsafeBufferPointer { haystack in
+                guard let base = haystack.baseAddress, let needleBase = needle.baseAddress, !needle.isEmpty else { return false }
+                var offset = 0
+                // memchr finds each candidate first byte; memcmp checks the rest.
+                while haystack.count - offset >= needle.count,
+                      let found = memchr(base + offset, Int32(needleBase[0]), haystack.count - offset - needle.count + 1) {
+                    let start = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                    let end = start + needle.count
+                    if memcmp(base + start, needleBase, needle.count) == 0,
+                       start == 0 || !isWordByte(haystack[start - 1]), end == haystack.count || !isWordByte(haystack[end]) {
+                        return true
+                    }
+                    offset = start + 1
+                }
+                return false
+            }
         }
-        return false
+    }
+
+    static func isWordByte(_ byte: UInt8) -> Bool {
+        byte >= 0x80 || (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
     }
 }
 

@@ -1,5 +1,6 @@
 import Foundation
 import MashDomain
+import Synchronization
 
 /// A day of the week, as the threshold document writes it.
 public enum Weekday: String, Sendable, CaseIterable, Hashable {
@@ -48,9 +49,18 @@ public struct WorkingCalendar: Sendable {
     public let start: TimeOfDay
     public let end: TimeOfDay
     public let holidays: Set<CalendarDate>
+    /// The Gregorian calendar in `timeZone`, made once: making one is not cheap.
+    private let gregorian: Calendar
+    /// Office hours already worked out, by day: turning a local time into an
+    /// instant through the time zone costs microseconds, and triage asks about the
+    /// same few days again and again.
+    private let officeHoursCache = OfficeHoursCache()
 
     public init(timeZone: TimeZone, days: Set<Weekday>, start: TimeOfDay, end: TimeOfDay, holidays: Set<CalendarDate>) {
         precondition(start < end && !days.isEmpty, "working hours need a start before their end and at least one day")
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = timeZone
+        self.gregorian = gregorian
         self.timeZone = timeZone
         self.days = days
         self.start = start
@@ -94,21 +104,39 @@ public struct WorkingCalendar: Sendable {
     /// The office hours of `day` as instants, or nil when it is not a working day.
     func officeHours(on day: CalendarDate) -> ClosedRange<Date>? {
         guard !holidays.contains(day), days.contains(Weekday(day)) else { return nil }
-        return instant(day, start)...instant(day, end)
+        if let hours = officeHoursCache.hours(on: day) { return hours }
+        let hours = instant(day, start)...instant(day, end)
+        officeHoursCache.remember(hours, on: day)
+        return hours
     }
 
     /// `time` on the local clock of `day`. A time that a spring clock change
     /// skips is moved forward past the gap, as Foundation does.
     func instant(_ day: CalendarDate, _ time: TimeOfDay) -> Date {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
         let components = DateComponents(year: day.year, month: day.month, day: day.day, hour: time.minutes / 60, minute: time.minutes % 60)
-        return calendar.date(from: components)!
+        return gregorian.date(from: components)!
     }
 }
 
 extension Weekday {
     init(_ day: CalendarDate) {
         self = Weekday.allCases[day.weekdayIndex]
+    }
+}
+
+/// A bounded memo of working days' office hours, shared by copies of a calendar.
+private final class OfficeHoursCache: Sendable {
+    private let entries = Mutex<[CalendarDate: ClosedRange<Date>]>([:])
+    private let capacity = 4_096
+
+    func hours(on day: CalendarDate) -> ClosedRange<Date>? {
+        entries.withLock { $0[day] }
+    }
+
+    func remember(_ hours: ClosedRange<Date>, on day: CalendarDate) {
+        entries.withLock { entries in
+            if entries.count >= capacity { entries.removeAll(keepingCapacity: true) }
+            entries[day] = hours
+        }
     }
 }

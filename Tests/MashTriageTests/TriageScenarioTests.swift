@@ -161,6 +161,24 @@ struct TriageScenarioTests {
         #expect(decision.trace.contains { $0.kind == .rule && $0.id == decision.rule && $0.matched })
     }
 
+    @Test func anExplanationShowsEveryRuleTriedAndWhy() throws {
+        let engine = TriageEngine(document: try defaultDocument())
+        let arrival = instant("2026-11-23T10:00:00Z")
+        let input = TriageInput(referral: try referral(concerns: ["physical_abuse"], children: [.born("2013-05-01")], arrival: arrival), agencyKind: .police, arrival: arrival)
+        let explained = engine.triage(input, explain: true)
+        let rules = explained.trace.filter { $0.kind == .rule }
+        #expect(rules.map(\.id) == ["immediate-danger", "allegation-against-professional", "sexual-abuse-or-exploitation",
+                                    "fgm-forced-marriage-honour", "baby-with-injury", "fabricated-illness", "high-risk-domestic-abuse", "physical-abuse"])
+        #expect(rules.last?.matched == true && rules.dropLast().allSatisfy { !$0.matched })
+        let baby = try #require(rules.first { $0.id == "baby-with-injury" })
+        #expect(baby.reasons == ["no: the youngest child is 13 years old", "yes: concerns include physical_abuse"])
+        #expect(explained.trace.filter { $0.kind == .modifier }.count == 4, "every modifier is tried and shown")
+        // Without explaining, the same decision, and only the steps that made it.
+        let quick = engine.triage(input)
+        #expect(quick.level == explained.level && quick.rag == explained.rag && quick.hub == explained.hub && quick.deadline == explained.deadline)
+        #expect(quick.trace.map(\.id) == ["physical-abuse"])
+    }
+
     @Test func thereAreAtLeastFortyScenarios() {
         #expect(Self.scenarios.count >= 40)
         #expect(Set(Self.scenarios.map(\.name)).count == Self.scenarios.count, "scenario names are unique")
