@@ -68,7 +68,7 @@ let package = Package(
         .executableTarget(
             name: "mashctl",
             dependencies: [
-                "MashStore", "MashDomain", "Postgres", "LocalCluster",
+                "MashStore", "MashDomain", "MashTriage", "Postgres", "LocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -5,6 +5,36 @@ import Testing
 
 @Suite("mashctl against a real database")
 struct MashctlTests {
+    @Test func rulesCheckListsEveryProblemByLineAndAcceptsTheDefaultDocument() async throws {
+        let database = try await TestCluster.freshDatabase()
+        let url = ["--database-url", database.connectionString]
+        for hub in ["mash-screening", "early-help", "child-protection", "children-in-need", "lado", "edt"] {
+            #expect(try CLI.run("mashctl", ["hub", "add", hub, "--name", hub] + url).status == 0)
+        }
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let defaultDocument = repository.appendingPathComponent("config/thresholds.yaml").path
+        let good = try CLI.run("mashctl", ["rules", "check", defaultDocument, "--format", "json"] + url)
+        #expect(good.status == 0, "\(good.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any])
+        #expect(summary["rules"] as? Int == 19)
+        #expect(summary["timezone"] as? String == "Europe/London")
+
+        // The same document with a hub the database does not have and a bad duration.
+        let broken = try String(contentsOfFile: defaultDocument, encoding: .utf8)
+            .replacingOccurrences(of: "then: {level: 3, rag: amber, hub: lado}", with: "then: {level: 3, rag: amber, hub: ladoo}")
+            .replacingOccurrences(of: "amber: {within: 24h,", with: "amber: {within: 24 hours,")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("thresholds-\(UUID().uuidString).yaml")
+        try broken.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let bad = try CLI.run("mashctl", ["rules", "check", file.path, "--format", "json"] + url)
+        #expect(bad.status == 1)
+        #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: 2 problems in \(file.path)")
+        let problems = try #require(try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [[String: Any]])
+        #expect(problems.map { $0["line"] as? Int } == [15, 27])
+        #expect((problems.first?["problem"] as? String)?.hasPrefix("targets.amber.within: '24 hours' is not a duration") == true)
+        #expect((problems.last?["problem"] as? String)?.hasPrefix("rule 'allegation-against-professional': hub: 'ladoo' is not a known hub") == true)
+    }
+
     @Test func agenciesHubsAndTokensAreManagedFromTheCommandLine() async throws {
         let database = try await TestCluster.freshDatabase()
         let url = ["--database-url", database.connectionString]
