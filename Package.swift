@@ -58,7 +58,7 @@ let package = Package(
         .executableTarget(
             name: "mashd",
             dependencies: [
-                "MashAPI", "MashStore", "Postgres", "LocalCluster",
+                "MashAPI", "MashStore", "MashTriage", "Postgres", "LocalCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -10,8 +10,10 @@ public struct DaemonRecord: Sendable {
     public let listen: String
     public let startedAt: Date
     public let seenAt: Date
+    /// The threshold document version it last loaded, if any.
+    public let thresholdVersion: Int?
 
-    public init(id: UUID, host: String, pid: Int, version: String, listen: String, startedAt: Date, seenAt: Date) {
+    public init(id: UUID, host: String, pid: Int, version: String, listen: String, startedAt: Date, seenAt: Date, thresholdVersion: Int? = nil) {
         self.id = id
         self.host = host
         self.pid = pid
@@ -19,6 +21,7 @@ public struct DaemonRecord: Sendable {
         self.listen = listen
         self.startedAt = startedAt
         self.seenAt = seenAt
+        self.thresholdVersion = thresholdVersion
     }
 }
 
@@ -32,14 +35,15 @@ public struct SystemStatus: Sendable {
 }
 
 extension Store {
-    /// Records that a daemon is alive; called at start and then periodically.
-    public func heartbeat(_ daemon: DaemonRecord) async throws {
+    /// Records that a daemon is alive and which threshold version it has in use;
+    /// called at start, periodically, and whenever it loads a new version.
+    public func heartbeat(_ daemon: DaemonRecord, thresholdVersion: Int?) async throws {
         try await run { connection in
             try connection.query("""
-                INSERT INTO daemons (id, host, pid, version, listen, started_at, seen_at)
-                VALUES ($1, $2, $3, $4, $5, $6, now())
-                ON CONFLICT (id) DO UPDATE SET seen_at = now()
-                """, [daemon.id, daemon.host, daemon.pid, daemon.version, daemon.listen, daemon.startedAt])
+                INSERT INTO daemons (id, host, pid, version, listen, started_at, seen_at, threshold_version)
+                VALUES ($1, $2, $3, $4, $5, $6, now(), $7)
+                ON CONFLICT (id) DO UPDATE SET seen_at = now(), threshold_version = excluded.threshold_version
+                """, [daemon.id, daemon.host, daemon.pid, daemon.version, daemon.listen, daemon.startedAt, thresholdVersion])
             // Forget daemons that have been silent for a day.
             try connection.query("DELETE FROM daemons WHERE seen_at < now() - interval '1 day'")
         }
@@ -59,7 +63,7 @@ extension Store {
                     id: try row.require(UUID.self, "id"), host: try row.require(String.self, "host"),
                     pid: try row.require(Int.self, "pid"), version: try row.require(String.self, "version"),
                     listen: try row.require(String.self, "listen"), startedAt: try row.require(Date.self, "started_at"),
-                    seenAt: try row.require(Date.self, "seen_at")
+                    seenAt: try row.require(Date.self, "seen_at"), thresholdVersion: try row.decode(Int.self, "threshold_version")
                 )
             }
             let counts = try connection.query(

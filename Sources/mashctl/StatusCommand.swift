@@ -4,7 +4,7 @@ import MashStore
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the schema version, the daemons seen in the last minute and referral counts.",
+        abstract: "Show the schema and threshold versions, the daemons seen in the last minute and referral counts.",
         discussion: "Example: mashctl --dev status --format json"
     )
 
@@ -13,15 +13,18 @@ struct StatusCommand: AsyncParsableCommand {
 
     func run() async throws {
         let migrator = Migrator()
-        let status = try await connection.withStore { store in
-            try await store.status(schemaVersion: try await migrator.appliedVersion(store.pool))
+        let (status, thresholds) = try await connection.withStore { store in
+            (try await store.status(schemaVersion: try await migrator.appliedVersion(store.pool)), try await store.thresholds())
         }
         RecordPrinter.printRecord(Record([
             ("schemaVersion", .number(status.schemaVersion)),
             ("buildSchemaVersion", .number(migrator.latestVersion)),
+            ("thresholdVersion", thresholds.map { .number($0.version) } ?? .null),
+            ("thresholdName", thresholds.map { .text($0.name) } ?? .null),
             ("daemons", .list(status.daemons.map { daemon in
                 Record([("host", .text(daemon.host)), ("pid", .number(daemon.pid)), ("version", .text(daemon.version)),
-                        ("listen", .text(daemon.listen)), ("seenAt", .time(daemon.seenAt))])
+                        ("listen", .text(daemon.listen)), ("seenAt", .time(daemon.seenAt)),
+                        ("thresholdVersion", daemon.thresholdVersion.map { .number($0) } ?? .null)])
             })),
             ("referrals", .list(status.referralsByStatus.map { Record([("status", .text($0.status)), ("count", .number($0.count))]) })),
             ("quarantined", .number(status.quarantined)),

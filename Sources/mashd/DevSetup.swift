@@ -3,6 +3,7 @@ import LocalCluster
 import Logging
 import MashDomain
 import MashStore
+import MashTriage
 
 /// The embedded development setup of `mashd --dev` (CONTRACT §1).
 enum DevSetup {
@@ -32,6 +33,7 @@ enum DevSetup {
         for (id, name, kind) in demoAgencies {
             do { _ = try await store.addAgency(id: id, name: name, kind: kind) } catch let error as StoreError where error.code == .alreadyExists {}
         }
+        let thresholds = try await applyDefaultThresholdsIfNone(store)
         let agencyToken = try await store.issueToken(agencyID: "demo-police")
         let hubToken = try await store.issueToken(hubID: "mash-screening")
         // Unbuffered, so the tokens show at once even when stdout is a pipe.
@@ -40,9 +42,17 @@ enum DevSetup {
               database:           \(cluster.directory.path) (PostgreSQL, Unix socket only)
               demo agency token:  \(agencyToken.secret)   (agency demo-police)
               demo hub token:     \(hubToken.secret)   (hub mash-screening)
+              thresholds:         version \(thresholds.version), \(thresholds.name)
               admin CLI:          swift run mashctl --dev status
               post a referral:    see README.md, 'Try it'
 
             """.utf8))
+    }
+
+    /// The default threshold document (config/thresholds.yaml), applied on first use.
+    static func applyDefaultThresholdsIfNone(_ store: Store) async throws -> ThresholdVersion {
+        if let applied = try await store.thresholds() { return applied }
+        let document = try ThresholdParser.parse(DefaultThresholds.yaml, knownHubs: Set(demoHubs.map(\.0))).get()
+        return try await store.applyThresholds(name: document.name, document: DefaultThresholds.yaml)
     }
 }

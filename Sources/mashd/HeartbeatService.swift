@@ -6,6 +6,7 @@ import ServiceLifecycle
 struct HeartbeatService: Service {
     let store: Store
     let daemon: DaemonRecord
+    let thresholds: ThresholdsInUse
     let logger: Logger
     var interval: Duration = .seconds(10)
 
@@ -13,7 +14,7 @@ struct HeartbeatService: Service {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
-                    try await store.heartbeat(daemon)
+                    try await store.heartbeat(daemon, thresholdVersion: thresholds.current?.version.version)
                 } catch {
                     logger.debug("heartbeat not recorded", metadata: ["error": "\(error)"])
                 }

@@ -103,8 +103,14 @@ struct Mashd: AsyncParsableCommand {
             },
             logger: logger
         )
+        let thresholds = ThresholdsInUse()
+        let listener = PostgresListener(configuration: store.pool.configuration, channels: [Store.thresholdsChannel])
         let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: HeartbeatService(store: store, daemon: daemon, logger: logger))],
+            services: [
+                .init(service: app),
+                .init(service: HeartbeatService(store: store, daemon: daemon, thresholds: thresholds, logger: logger)),
+                .init(service: ThresholdsService(store: store, listener: listener, thresholds: thresholds, daemon: daemon, logger: logger)),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
         ))

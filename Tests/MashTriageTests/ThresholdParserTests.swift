@@ -116,3 +116,14 @@ struct ThresholdParserTests {
         #expect(throws: Never.self) { try ThresholdParser.parse(yaml).get() }
     }
 }
+
+@Suite("The embedded default document")
+struct DefaultThresholdsTests {
+    @Test func theEmbeddedCopyMatchesConfig() throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("config/thresholds.yaml")
+        let file = try String(contentsOf: url, encoding: .utf8)
+        #expect(DefaultThresholds.yaml + "\n" == file, "run scripts/embed-thresholds after changing config/thresholds.yaml")
+    }
+}

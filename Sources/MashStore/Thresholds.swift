@@ -1,0 +1,53 @@
+import Foundation
+import Postgres
+
+/// One applied version of the threshold document.
+public struct ThresholdVersion: Sendable, Equatable {
+    public let version: Int
+    public let name: String
+    /// The YAML exactly as applied.
+    public let document: String
+    public let appliedAt: Date
+    /// The database user who applied it.
+    public let appliedBy: String
+}
+
+extension Store {
+    /// The channel on which a newly applied version is announced (payload: its number).
+    public static let thresholdsChannel = "mash_thresholds"
+
+    /// Stores a checked document as the next version and tells every daemon, in
+    /// one transaction: the notification goes out only if the version is stored.
+    public func applyThresholds(name: String, document: String) async throws -> ThresholdVersion {
+        try await run { connection in
+            try connection.transaction {
+                let row = try connection.query(
+                    "INSERT INTO threshold_versions (name, document) VALUES ($1, $2) RETURNING *", [name, document]
+                )[0]
+                let applied = try Self.thresholdVersion(row)
+                try connection.query("SELECT pg_notify($1, $2)", [Self.thresholdsChannel, String(applied.version)])
+                return applied
+            }
+        }
+    }
+
+    /// The latest version, or the one numbered `version`; nil if there is none.
+    public func thresholds(version: Int? = nil) async throws -> ThresholdVersion? {
+        try await run { connection in
+            let rows = if let version {
+                try connection.query("SELECT * FROM threshold_versions WHERE version = $1", [version])
+            } else {
+                try connection.query("SELECT * FROM threshold_versions ORDER BY version DESC LIMIT 1")
+            }
+            return try rows.first.map(Self.thresholdVersion)
+        }
+    }
+
+    private static func thresholdVersion(_ row: PostgresRow) throws -> ThresholdVersion {
+        ThresholdVersion(
+            version: try row.require(Int.self, "version"), name: try row.require(String.self, "name"),
+            document: try row.require(String.self, "document"), appliedAt: try row.require(Date.self, "applied_at"),
+            appliedBy: try row.require(String.self, "applied_by")
+        )
+    }
+}
