@@ -155,13 +155,13 @@ public enum RFC3339 {
 
 /// `value` in decimal, padded with leading zeros to at least `width` digits.
 /// (What `String(format: "%0*d")` does, without Foundation's formatter per call.)
-func zeroPadded(_ value: Int, _ width: Int) -> String {
+public func zeroPadded(_ value: Int, _ width: Int) -> String {
     let digits = String(value)
     return digits.utf8.count >= width ? digits : String(repeating: "0", count: width - digits.utf8.count) + digits
 }
 
 /// The value of ASCII decimal digits; nil if any byte is not a digit.
-func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
+public func decimal(_ bytes: ArraySlice<UInt8>) -> Int? {
     guard bytes.allSatisfy(isASCIIDigit) else { return nil }
     return bytes.reduce(0) { $0 * 10 + Int($1 - UInt8(ascii: "0")) }
 }

@@ -140,27 +140,25 @@ private struct Scanner {
     mutating func parseNumber() throws(JSONSyntaxError) -> JSONValue {
         let start = position
         if current == UInt8(ascii: "-") { position += 1 }
-        guard let first = current, isDigit(first) else { throw error("invalid number", at: start) }
+        guard let first = current, isASCIIDigit(first) else { throw error("invalid number", at: start) }
         position += 1
         if first != UInt8(ascii: "0") { skipDigits() }
         if current == UInt8(ascii: ".") {
             position += 1
-            guard let byte = current, isDigit(byte) else { throw error("invalid number", at: start) }
+            guard let byte = current, isASCIIDigit(byte) else { throw error("invalid number", at: start) }
             skipDigits()
         }
         if current == UInt8(ascii: "e") || current == UInt8(ascii: "E") {
             position += 1
             if current == UInt8(ascii: "+") || current == UInt8(ascii: "-") { position += 1 }
-            guard let byte = current, isDigit(byte) else { throw error("invalid number", at: start) }
+            guard let byte = current, isASCIIDigit(byte) else { throw error("invalid number", at: start) }
             skipDigits()
         }
         return .number(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
     }
 
-    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
-
     mutating func skipDigits() {
-        while let byte = current, isDigit(byte) { position += 1 }
+        while let byte = current, isASCIIDigit(byte) { position += 1 }
     }
 
     mutating func parseString() throws(JSONSyntaxError) -> String {

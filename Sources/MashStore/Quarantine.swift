@@ -18,7 +18,7 @@ public struct QuarantinedSubmission: Sendable {
 extension Store {
     /// Keeps a refused submission: raw body, every problem found, agency and time.
     public func quarantine(agencyID: String, contentType: String?, body: [UInt8], httpStatus: Int, problems: [DocumentProblem]) async throws {
-        let problemsJSON = String(decoding: try JSONEncoder().encode(problems), as: UTF8.self)
+        let problemsJSON = try Store.json(problems)
         try await run { connection in
             try connection.query("""
                 INSERT INTO quarantine (agency_id, content_type, body, http_status, problems)

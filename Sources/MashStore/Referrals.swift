@@ -33,7 +33,7 @@ struct ReferralSubmission: Sendable {
     var key: ReferralKey { ReferralKey(agencyID: agencyID, reference: reference) }
 
     func warningsJSON() throws -> String {
-        warnings.isEmpty ? "[]" : String(decoding: try JSONEncoder().encode(warnings), as: UTF8.self)
+        warnings.isEmpty ? "[]" : try Store.json(warnings)
     }
 }
 

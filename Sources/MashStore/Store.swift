@@ -1,3 +1,4 @@
+import Foundation
 import Postgres
 
 /// Every SQL statement mash-broker runs, grouped by the records they touch (one
@@ -42,4 +43,14 @@ public struct Store: Sendable {
             throw StoreError(.invalid, "breaks the rule \(error.constraint ?? "of the table")")
         }
     }
+}
+
+extension Store {
+    /// JSON text for a jsonb parameter. One encoder serves every call: encoding
+    /// does not change it, and intake would otherwise make one per referral.
+    static func json(_ value: some Encodable) throws -> String {
+        String(decoding: try jsonEncoder.encode(value), as: UTF8.self)
+    }
+
+    private static let jsonEncoder = JSONEncoder()
 }

@@ -21,17 +21,12 @@ public struct TimeOfDay: Sendable, Hashable, Comparable, CustomStringConvertible
     public init?(_ text: String) {
         let bytes = Array(text.utf8)
         guard bytes.count == 5, bytes[2] == UInt8(ascii: ":"),
-              let hour = Int(String(decoding: bytes[0..<2], as: UTF8.self)),
-              let minute = Int(String(decoding: bytes[3..<5], as: UTF8.self)),
-              bytes.allSatisfy({ $0 == UInt8(ascii: ":") || ($0 >= 0x30 && $0 <= 0x39) })
+              let hour = decimal(bytes[0..<2]), let minute = decimal(bytes[3..<5])
         else { return nil }
         self.init(hour: hour, minute: minute)
     }
 
-    public var description: String {
-        let hour = String(minutes / 60), minute = String(minutes % 60)
-        return (hour.count < 2 ? "0" + hour : hour) + ":" + (minute.count < 2 ? "0" + minute : minute)
-    }
+    public var description: String { zeroPadded(minutes / 60, 2) + ":" + zeroPadded(minutes % 60, 2) }
 
     public static func < (lhs: TimeOfDay, rhs: TimeOfDay) -> Bool { lhs.minutes < rhs.minutes }
 }

@@ -24,7 +24,7 @@ struct RulesCommand: AsyncParsableCommand {
         @Argument(help: "The YAML file.") var file: String
 
         func run() async throws {
-            let document = try await RulesCommand.checked(file, connection: connection, format: output.format)
+            let (document, _) = try await RulesCommand.checked(file, connection: connection, format: output.format)
             RecordPrinter.printRecord(Record([
                 ("file", .text(file)), ("name", .text(document.name)), ("rules", .number(document.rules.count)),
                 ("modifiers", .number(document.modifiers.count)), ("timezone", .text(document.calendar.timeZone.identifier)),
@@ -47,8 +47,7 @@ struct RulesCommand: AsyncParsableCommand {
         @Argument(help: "The YAML file.") var file: String
 
         func run() async throws {
-            let document = try await RulesCommand.checked(file, connection: connection, format: output.format)
-            let text = try RulesCommand.read(file)
+            let (document, text) = try await RulesCommand.checked(file, connection: connection, format: output.format)
             let applied = try await connection.withStore { try await $0.applyThresholds(name: document.name, document: text) }
             RecordPrinter.printRecord(RulesCommand.record(applied, withDocument: false), format: output.format)
         }
@@ -88,14 +87,14 @@ struct RulesCommand: AsyncParsableCommand {
         }
     }
 
-    /// The document in `file`, checked against the hubs in the database; on
-    /// problems, prints every one with its line and fails.
-    static func checked(_ file: String, connection: ConnectionOptions, format: OutputFormat) async throws -> ThresholdDocument {
+    /// The document in `file`, checked against the hubs in the database, with the
+    /// text it was read from; on problems, prints every one with its line and fails.
+    static func checked(_ file: String, connection: ConnectionOptions, format: OutputFormat) async throws -> (ThresholdDocument, String) {
         let text = try read(file)
         let hubs = try await connection.withStore { try await $0.hubs() }
         switch ThresholdParser.parse(text, knownHubs: Set(hubs.map(\.id))) {
         case .success(let document):
-            return document
+            return (document, text)
         case .failure(let error):
             RecordPrinter.printList(
                 error.problems.map { Record([("line", .number($0.line)), ("problem", .text($0.message))]) },

@@ -19,7 +19,7 @@ func instant(_ text: String) -> Date {
 }
 
 /// A child for `referral(...)`: born on a date, or unborn and due on one.
-enum TestChild {
+enum TestChild: Sendable {
     case born(String)
     case unborn(due: String)
 

@@ -29,8 +29,6 @@ struct Scenario: CustomTestStringConvertible, Sendable {
     var testDescription: String { name }
 }
 
-extension TestChild: @unchecked Sendable {}
-
 @Suite("Triage scenarios with the default threshold document")
 struct TriageScenarioTests {
     // Working hours Mon–Fri 09:00–17:00 Europe/London. 2026: clocks go forward on
