@@ -44,12 +44,12 @@ let package = Package(
         ),
         .target(
             name: "MashStore",
-            dependencies: ["MashDomain", "Postgres"]
+            dependencies: ["MashDomain", "MashTriage", "Postgres"]
         ),
         .target(
             name: "MashAPI",
             dependencies: [
-                "MashDomain", "MashStore", "Postgres",
+                "MashDomain", "MashStore", "MashTriage", "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -79,7 +79,7 @@ let package = Package(
         ),
         .target(
             name: "MashTesting",
-            dependencies: ["LocalCluster", "MashStore", "Postgres"],
+            dependencies: ["LocalCluster", "MashStore", "MashDomain", "MashTriage", "Postgres"],
             path: "Tests/MashTesting"
         ),
         .testTarget(name: "MashDomainTests", dependencies: ["MashDomain"]),
@@ -87,8 +87,8 @@ let package = Package(
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
         .testTarget(
             name: "MashStoreTests",
-            dependencies: ["MashStore", "MashDomain", "MashTesting"]
+            dependencies: ["MashStore", "MashDomain", "MashTriage", "MashTesting"]
         ),
-        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "MashDomain", "LocalCluster"]),
+        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "MashDomain", "MashTriage", "LocalCluster"]),
     ]
 )

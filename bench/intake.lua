@@ -3,7 +3,9 @@
 -- Every request carries the same referral document (rendered by bench/run from
 -- bench/referral.json) with a reference of its own, so each one is a new referral
 -- (201), never a replay: "<tag>/t<thread>/<counter>", the counter zero-padded so
--- that every body has the same length.
+-- that every body has the same length. Its two children get NHS numbers of their
+-- own too (valid, ten digits), so that each referral is about new children, as
+-- nearly all are, rather than the same two children referred 100,000 times.
 --
 -- Read from the environment (set by bench/run):
 --   MASH_BENCH_DOCUMENT  path of the rendered document, holding @REFERENCE@ once
@@ -33,6 +35,10 @@ function init(args)
    prefix = document:sub(1, first - 1) .. string.format("%s/t%02d/", tag, id)
    suffix = document:sub(last + 1)
    counter = 0
+   -- Different NHS numbers in every run and phase against the same database.
+   tag_seed = 0
+   for i = 1, #tag do tag_seed = (tag_seed * 31 + tag:byte(i)) % 40 end
+   tag_seed = tag_seed * 2
    codes = {}
    shown = 0
    wrk.method = "POST"
@@ -41,9 +47,26 @@ function init(args)
    wrk.headers["Authorization"] = "Bearer " .. token
 end
 
+-- A valid NHS number near `base` (modulus 11 check digit; a base whose check
+-- would be 10 moves on to the next).
+local function nhs_number(base)
+   while true do
+      local digits = string.format("%09d", base % 1000000000)
+      local sum = 0
+      for i = 1, 9 do sum = sum + tonumber(digits:sub(i, i)) * (11 - i) end
+      local check = 11 - sum % 11
+      if check == 11 then check = 0 end
+      if check ~= 10 then return digits .. check end
+      base = base + 1
+   end
+end
+
 function request()
    counter = counter + 1
-   return wrk.format(nil, nil, nil, prefix .. string.format("%09d", counter) .. suffix)
+   -- The run's tag differs between runs, the thread and counter within one.
+   local base = (tag_seed + id * 2) * 10000000 + counter * 2
+   local children = suffix:gsub("9434765919", nhs_number(base), 1):gsub("4857773457", nhs_number(base + 1), 1)
+   return wrk.format(nil, nil, nil, prefix .. string.format("%09d", counter) .. children)
 end
 
 function response(status, headers, body)

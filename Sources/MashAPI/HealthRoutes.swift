@@ -1,11 +1,13 @@
 import Hummingbird
 import MashStore
 
-/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers
-/// and its schema is the version this build expects).
+/// `GET /healthz` (the process answers) and `GET /readyz` (the database answers,
+/// its schema is the version this build expects, and a threshold document is in
+/// use, without which no referral can be routed).
 struct HealthRoutes {
     let store: Store
     let migrator: Migrator
+    let thresholds: ThresholdsInUse
 
     func register(on router: Router<MashRequestContext>) {
         router.get("healthz") { _, _ in
@@ -14,6 +16,9 @@ struct HealthRoutes {
         router.get("readyz") { _, _ in
             do {
                 try await migrator.requireCurrent(store.pool)
+                guard thresholds.current != nil else {
+                    return try JSONResponse.make(status: .serviceUnavailable, ["status": "not ready", "reason": "no threshold document has been applied"])
+                }
                 return try JSONResponse.make(status: .ok, ["status": "ready"])
             } catch {
                 return try JSONResponse.make(status: .serviceUnavailable, ["status": "not ready", "reason": "\(error)"])

@@ -17,22 +17,24 @@ public struct MashAPI: Sendable {
 
     public let store: Store
     public let migrator: Migrator
+    public let thresholds: ThresholdsInUse
     public let configuration: Configuration
 
-    public init(store: Store, migrator: Migrator, configuration: Configuration = Configuration()) {
+    public init(store: Store, migrator: Migrator, thresholds: ThresholdsInUse, configuration: Configuration = Configuration()) {
         self.store = store
         self.migrator = migrator
+        self.thresholds = thresholds
         self.configuration = configuration
     }
 
     public func router() -> Router<MashRequestContext> {
         let router = Router(context: MashRequestContext.self)
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
-        HealthRoutes(store: store, migrator: migrator).register(on: router)
+        HealthRoutes(store: store, migrator: migrator, thresholds: thresholds).register(on: router)
         let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(
             cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime)
         ))
-        ReferralRoutes(store: store, validator: ReferralValidator(), bodyLimit: configuration.bodyLimit).register(on: v1)
+        ReferralRoutes(store: store, validator: ReferralValidator(), thresholds: thresholds, bodyLimit: configuration.bodyLimit).register(on: v1)
         return router
     }
 }

@@ -63,6 +63,13 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         )
     }
 
+    /// No threshold document has been applied, so a referral could not be routed.
+    static let noThresholds = Problem(
+        .serviceUnavailable, "no-thresholds", "Not ready to route referrals",
+        detail: "No threshold document has been applied yet, so referrals cannot be routed; nothing was stored. Retry later with the same reference.",
+        headers: [.retryAfter: "30"]
+    )
+
     static let internalError = Problem(
         .internalServerError, "internal", "Internal error",
         detail: "Something went wrong inside mash-broker; nothing was stored. Retry later with the same reference."

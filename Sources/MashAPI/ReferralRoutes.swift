@@ -8,6 +8,7 @@ import MashStore
 struct ReferralRoutes {
     let store: Store
     let validator: ReferralValidator
+    let thresholds: ThresholdsInUse
     let bodyLimit: Int
 
     func register(on group: RouterGroup<MashRequestContext>) {
@@ -45,9 +46,10 @@ struct ReferralRoutes {
             throw problem
 
         case .success(let accepted):
+            guard let thresholds = thresholds.current else { throw Problem.noThresholds }
             let outcome = try await store.accept(
-                agencyID: agency.id, reference: accepted.referral.reference,
-                document: String(decoding: body, as: UTF8.self), warnings: accepted.warnings
+                agencyID: agency.id, agencyKind: agency.kind, referral: accepted.referral,
+                document: String(decoding: body, as: UTF8.self), warnings: accepted.warnings, thresholds: thresholds.forIntake
             )
             switch outcome {
             case .created(let acknowledgement):

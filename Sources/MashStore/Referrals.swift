@@ -1,5 +1,6 @@
 import Foundation
 import MashDomain
+import MashTriage
 import Postgres
 
 /// What the referring agency is told when its referral is accepted (and again,
@@ -22,19 +23,66 @@ public enum IntakeOutcome: Sendable, Equatable {
     case referenceReused
 }
 
-/// A validated referral waiting to be stored.
+/// The threshold document intake triages with, and its version.
+public struct IntakeThresholds: Sendable {
+    public let version: Int
+    public let engine: TriageEngine
+
+    public init(version: Int, engine: TriageEngine) {
+        self.version = version
+        self.engine = engine
+    }
+}
+
+/// A validated referral waiting to be triaged and stored.
 struct ReferralSubmission: Sendable {
     let agencyID: String
-    let reference: String
+    let agencyKind: AgencyKind
+    let referral: Referral
     /// The request body, exactly as sent.
     let document: String
     let warnings: [DocumentProblem]
+    let thresholds: IntakeThresholds
+
+    var reference: String { referral.reference }
 
     var key: ReferralKey { ReferralKey(agencyID: agencyID, reference: reference) }
 
     func warningsJSON() throws -> String {
         warnings.isEmpty ? "[]" : try Store.json(warnings)
     }
+}
+
+/// Triaged referrals as columns of arrays, for `storeStatement`.
+struct ReferralColumns {
+    private var columns = [[String?]](repeating: [], count: 12)
+
+    mutating func append(_ submission: ReferralSubmission, _ decision: TriageDecision) throws {
+        let values: [String?] = [
+            submission.agencyID, submission.reference, submission.document, try submission.warningsJSON(),
+            String(submission.thresholds.version), String(decision.level), decision.rag.rawValue, decision.hub,
+            RFC3339.format(decision.deadline), decision.flags.isEmpty ? "[]" : try Store.json(decision.flags), decision.rule,
+            decision.modifiers.isEmpty ? "[]" : try Store.json(decision.modifiers),
+        ]
+        for (column, value) in values.enumerated() { columns[column].append(value) }
+    }
+
+    var parameters: [(any PostgresEncodable)?] { columns.map { PostgresArray($0) } }
+}
+
+/// The children of stored referrals as columns of arrays, for `storeStatement`.
+struct StoredChildColumns {
+    private var columns = [[String?]](repeating: [], count: 8)
+
+    mutating func append(_ referral: ReferralKey, _ child: ChildKey) {
+        let values: [String?] = [
+            referral.agencyID, referral.reference, String(child.position), child.nhsNumber, child.familyNameKey,
+            child.dateOfBirth, child.expectedDueDate, child.postcode,
+        ]
+        for (column, value) in values.enumerated() { columns[column].append(value) }
+    }
+
+    var parameters: [(any PostgresEncodable)?] { columns.map { PostgresArray($0) } }
 }
 
 /// What makes a referral unique: its agency's reference.
@@ -52,20 +100,27 @@ public struct ReferralStatusView: Sendable, Equatable {
 }
 
 extension Store {
-    /// The status a referral has when intake stores it: `received`, as no triage
-    /// or routing exists yet to move it on.
-    public static let intakeStatus = "received"
+    /// The status a referral has when intake stores it: triaged and in its hub's inbox.
+    public static let intakeStatus = "queued"
 
-    /// Stores a validated referral unless the agency sent this reference before,
-    /// and returns once it is durably committed.
+    /// Triages a validated referral against its children's history and stores it,
+    /// in its hub's inbox, unless the agency sent this reference before; returns
+    /// once it is durably committed.
     ///
-    /// Concurrent referrals are written together (see `GroupCommit`): one multi-row
-    /// INSERT, so one round trip and one commit for the whole batch. The unique
+    /// Concurrent referrals are written together (see `GroupCommit`): one statement
+    /// reads the history of every child in the batch, then one statement stores the
+    /// referrals, their triage and their children, so one commit serves the batch
+    /// and no referral is ever stored without its triage and hub. The unique
     /// (agency, reference) index makes a concurrent duplicate wait for the first and
     /// then find its row, so two can never both be stored. Documents are compared as
     /// jsonb, so key order and white space do not make a retry "different".
-    public func accept(agencyID: String, reference: String, document: String, warnings: [DocumentProblem]) async throws -> IntakeOutcome {
-        try await intake.submit(ReferralSubmission(agencyID: agencyID, reference: reference, document: document, warnings: warnings))
+    public func accept(
+        agencyID: String, agencyKind: AgencyKind, referral: Referral, document: String,
+        warnings: [DocumentProblem], thresholds: IntakeThresholds
+    ) async throws -> IntakeOutcome {
+        try await intake.submit(ReferralSubmission(
+            agencyID: agencyID, agencyKind: agencyKind, referral: referral, document: document, warnings: warnings, thresholds: thresholds
+        ))
     }
 
     /// Writes a batch of referrals. When the statement fails for any reason but an
@@ -87,27 +142,35 @@ extension Store {
         }
     }
 
-    /// One INSERT for the whole batch; referrals whose reference was taken are then
-    /// looked up one by one (a retry, or a reference reused), which is rare.
+    /// Triages the batch and stores it with one statement; referrals whose
+    /// reference was taken are then looked up one by one (a retry, or a reference
+    /// reused), which is rare.
     private static func insert(_ batch: [ReferralSubmission], on connection: PostgresConnection) throws -> [IntakeOutcome] {
         // Rows go in (agency, reference) order, so that concurrent batches take their
         // unique-index entries in the same order and cannot deadlock; for a key sent
         // twice in one batch, the first in this order is the one stored.
         let order = batch.indices.sorted { (batch[$0].agencyID, batch[$0].reference) < (batch[$1].agencyID, batch[$1].reference) }
-        var parameters: [(any PostgresEncodable)?] = [intakeStatus]
-        var rows: [String] = []
+        let arrival = Date()
+        let histories = try histories(of: batch.map(\.referral), on: connection)
+        var referrals = ReferralColumns()
+        var children = StoredChildColumns()
+        var stored: Set<ReferralKey> = []
         for index in order {
             let submission = batch[index]
-            let next = parameters.count
-            rows.append("($\(next + 1), $\(next + 2), $\(next + 3)::jsonb, $\(next + 4)::jsonb, $1)")
-            parameters += [submission.agencyID, submission.reference, submission.document, try submission.warningsJSON()]
+            let decision = submission.thresholds.engine.triage(TriageInput(
+                referral: submission.referral, agencyKind: submission.agencyKind, arrival: arrival, history: histories[index]
+            ))
+            try referrals.append(submission, decision)
+            // Children only for the first of a key sent twice in one batch: the one stored.
+            guard stored.insert(submission.key).inserted else { continue }
+            for (position, child) in submission.referral.children.enumerated() {
+                children.append(submission.key, ChildKey(child, position: position))
+            }
         }
-        let inserted = try connection.query("""
-            INSERT INTO referrals (agency_id, reference, document, warnings, status)
-            VALUES \(rows.joined(separator: ", "))
-            ON CONFLICT (agency_id, reference) DO NOTHING
-            RETURNING agency_id, reference, id, received_at
-            """, parameters)
+        let inserted = try connection.query(
+            prepared: "mash_store_referrals", storeStatement,
+            referrals.parameters + [intakeStatus, arrival] + children.parameters
+        )
         var created: [ReferralKey: (id: UUID, receivedAt: Date)] = [:]
         for row in inserted {
             let key = ReferralKey(agencyID: try row.require(String.self, "agency_id"), reference: try row.require(String.self, "reference"))
@@ -126,6 +189,33 @@ extension Store {
         }
         return outcomes.map { $0! }
     }
+
+    /// Stores a batch of triaged referrals (the arrays of `ReferralColumns`, then
+    /// the status and arrival time) and the children of those actually inserted
+    /// (the arrays of `StoredChildColumns`), in the arrays' order.
+    private static let storeStatement = """
+        WITH inserted AS (
+            INSERT INTO referrals (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
+                                   deadline, flags, triage_rule, triage_modifiers, status, received_at)
+            SELECT agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
+                   deadline, flags, triage_rule, triage_modifiers, $13::text, $14::timestamptz
+            FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::int[], $6::smallint[], $7::text[], $8::text[],
+                        $9::timestamptz[], $10::jsonb[], $11::text[], $12::jsonb[]) WITH ORDINALITY
+                 AS v (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
+                       deadline, flags, triage_rule, triage_modifiers, ordinal)
+            ORDER BY ordinal
+            ON CONFLICT (agency_id, reference) DO NOTHING
+            RETURNING agency_id, reference, id, received_at
+        ), children AS (
+            INSERT INTO referral_children (referral_id, position, nhs_number, family_name_key, date_of_birth, expected_due_date, postcode)
+            SELECT i.id, c.position, c.nhs, c.family, c.dob, c.due, c.postcode
+            FROM inserted i
+            JOIN unnest($15::text[], $16::text[], $17::smallint[], $18::text[], $19::text[], $20::date[], $21::date[], $22::text[])
+                 AS c (agency_id, reference, position, nhs, family, dob, due, postcode)
+              USING (agency_id, reference)
+        )
+        SELECT * FROM inserted
+        """
 
     /// The outcome for a referral whose (agency, reference) is already stored.
     private static func earlier(_ submission: ReferralSubmission, on connection: PostgresConnection) throws -> IntakeOutcome {

@@ -233,6 +233,10 @@ private final class DocumentReader {
                   let within = fields["within"].flatMap({ span($0, "\(what).within") }),
                   let atLeast = fields["atLeast"].flatMap({ count($0, "\(what).atLeast") })
             else { return nil }
+            guard (1...100).contains(atLeast) else {
+                problem(node, "\(what).atLeast must be from 1 to 100")
+                return nil
+            }
             return .priorReferrals(within: within, atLeast: atLeast)
         case "textAny":
             let phrases = list(node, what).compactMap { string($0, what)?.lowercased() }

@@ -9,6 +9,8 @@ import Foundation
 public final class PostgresConnection {
     private let raw: OpaquePointer
     let cancelToken: PostgresCancelToken
+    /// Statements prepared on this session, by name (see `query(prepared:)`).
+    private var preparedStatements: Set<String> = []
 
     /// Opens a connection and applies the configuration's session settings. Blocks.
     init(configuration: PostgresConfiguration) throws {
@@ -58,6 +60,31 @@ public final class PostgresConnection {
     /// returns its rows, read in binary format.
     @discardableResult
     public func query(_ sql: String, _ parameters: [(any PostgresEncodable)?] = []) throws -> PostgresRows {
+        try withBound(parameters) { types, values, lengths, formats in
+            PQexecParams(raw, sql, Int32(parameters.count), types, values, lengths, formats, 1)
+        }
+    }
+
+    /// Runs a statement that is prepared on this connection the first time `name`
+    /// is used, so that later runs skip parsing and, once the server settles on a
+    /// generic plan, planning. A name must always come with the same SQL and the
+    /// same parameter types.
+    @discardableResult
+    public func query(prepared name: String, _ sql: String, _ parameters: [(any PostgresEncodable)?]) throws -> PostgresRows {
+        try withBound(parameters) { types, values, lengths, formats in
+            if !preparedStatements.contains(name) {
+                _ = try collect(PQprepare(raw, name, sql, Int32(parameters.count), types))
+                preparedStatements.insert(name)
+            }
+            return PQexecPrepared(raw, name, Int32(parameters.count), values, lengths, formats, 1)
+        }
+    }
+
+    /// Encodes `parameters` for libpq, runs `execute` with them and collects its result.
+    private func withBound(
+        _ parameters: [(any PostgresEncodable)?],
+        _ execute: (_ types: [UInt32], _ values: [UnsafePointer<CChar>?], _ lengths: [Int32], _ formats: [Int32]) throws -> OpaquePointer?
+    ) throws -> PostgresRows {
         let encoded = parameters.map { $0?.postgresParameter }
         let types = encoded.map { $0?.typeOID ?? 0 }
         let formats = encoded.map { $0?.format.rawValue ?? 0 }
@@ -74,8 +101,7 @@ public final class PostgresConnection {
         }
         defer { buffers.forEach { $0?.deallocate() } }
         let values = buffers.map { UnsafePointer($0) }
-        let result = PQexecParams(raw, sql, Int32(parameters.count), types, values, lengths, formats, 1)
-        return try collect(result)
+        return try collect(try execute(types, values, lengths, formats))
     }
 
     /// Runs a script of several statements through the simple query protocol. For

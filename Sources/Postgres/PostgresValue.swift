@@ -16,6 +16,13 @@ public struct PostgresParameter: Sendable {
         self.typeOID = typeOID
     }
 
+    /// A value in text format, given as its UTF-8 bytes.
+    init(textBytes bytes: [UInt8], typeOID: UInt32 = 0) {
+        self.bytes = bytes
+        self.format = .text
+        self.typeOID = typeOID
+    }
+
     public init(binary bytes: [UInt8], typeOID: UInt32) {
         self.bytes = bytes
         self.format = .binary
@@ -81,4 +88,36 @@ public enum PostgresType {
     public static let jsonb: UInt32 = 3802
     /// PostgreSQL's epoch for binary timestamps.
     static let epoch = Date(timeIntervalSince1970: 946_684_800)
+}
+
+/// A one-dimensional array sent in PostgreSQL's text form (`{"a","b",NULL}`),
+/// each element given as its value's text form; the statement casts the parameter
+/// to the element type (`$1::text[]`, `$2::date[]`, `$3::jsonb[]`). Lets a fixed
+/// statement take a whole batch of rows (`unnest`), so it can be prepared once.
+public struct PostgresArray: PostgresEncodable {
+    public let elements: [String?]
+
+    public init(_ elements: [String?]) { self.elements = elements }
+
+    public var postgresParameter: PostgresParameter {
+        // Built as UTF-8 bytes: documents of kilobytes go through here, one byte at a time.
+        let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var bytes: [UInt8] = [UInt8(ascii: "{")]
+        bytes.reserveCapacity(elements.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 4 })
+        for (index, element) in elements.enumerated() {
+            if index > 0 { bytes.append(UInt8(ascii: ",")) }
+            guard let element else {
+                bytes += "NULL".utf8
+                continue
+            }
+            bytes.append(quote)
+            for byte in element.utf8 {
+                if byte == quote || byte == backslash { bytes.append(backslash) }
+                bytes.append(byte)
+            }
+            bytes.append(quote)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return PostgresParameter(textBytes: bytes)
+    }
 }

@@ -1,4 +1,5 @@
 import Logging
+import MashAPI
 import MashStore
 import ServiceLifecycle
 

@@ -94,8 +94,17 @@ struct Mashd: AsyncParsableCommand {
             id: UUID(), host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
             version: MashBroker.version, listen: "\(host):\(port)", startedAt: Date(), seenAt: Date()
         )
+        // The thresholds in use are loaded before the server starts, so that no
+        // referral is refused for want of them while a version is applied.
+        let thresholds = ThresholdsInUse()
+        let listener = PostgresListener(configuration: store.pool.configuration, channels: [Store.thresholdsChannel])
+        let thresholdsService = ThresholdsService(store: store, listener: listener, thresholds: thresholds, daemon: daemon, logger: logger)
+        await thresholdsService.loadLatest()
+        if thresholds.current == nil {
+            logger.warning("no threshold document has been applied: referrals are refused with 503 until `mashctl rules apply`")
+        }
         let app = Application(
-            router: MashAPI(store: store, migrator: migrator).router(),
+            router: MashAPI(store: store, migrator: migrator, thresholds: thresholds).router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "mashd/\(MashBroker.version)"),
             onServerRunning: { channel in
                 // Tests and scripts read this line to learn the port when asked for port 0.
@@ -103,13 +112,11 @@ struct Mashd: AsyncParsableCommand {
             },
             logger: logger
         )
-        let thresholds = ThresholdsInUse()
-        let listener = PostgresListener(configuration: store.pool.configuration, channels: [Store.thresholdsChannel])
         let group = ServiceGroup(configuration: .init(
             services: [
                 .init(service: app),
                 .init(service: HeartbeatService(store: store, daemon: daemon, thresholds: thresholds, logger: logger)),
-                .init(service: ThresholdsService(store: store, listener: listener, thresholds: thresholds, daemon: daemon, logger: logger)),
+                .init(service: thresholdsService),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

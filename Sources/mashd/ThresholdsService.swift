@@ -1,24 +1,10 @@
 import Logging
+import MashAPI
 import MashStore
 import MashTriage
 import Postgres
 import ServiceLifecycle
 import Synchronization
-
-/// The threshold document this daemon has in use, shared by the services that
-/// need it. Swapped whole when a new version is loaded.
-final class ThresholdsInUse: Sendable {
-    struct Loaded: Sendable {
-        let version: ThresholdVersion
-        let engine: TriageEngine
-    }
-
-    private let loaded = Mutex<Loaded?>(nil)
-
-    var current: Loaded? { loaded.withLock { $0 } }
-
-    func replace(with new: Loaded) { loaded.withLock { $0 = new } }
-}
 
 /// Keeps `ThresholdsInUse` on the latest applied version: loads it at start, and
 /// again whenever `mashctl rules apply` announces one (LISTEN/NOTIFY) or the

@@ -7,11 +7,30 @@ import Testing
 @Suite("Storing referrals")
 struct IntakeTests {
     let store: Store
+    let thresholds: IntakeThresholds
 
     init() async throws {
         store = try await TestCluster.freshDatabase().store(maxConnections: 16)
         _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
         _ = try await store.addAgency(id: "nhs", name: "Health", kind: .health)
+        thresholds = try await TestIntake.prepare(store)
+    }
+
+    /// Offers a referral as the API would: `document` is stored as sent (the store
+    /// compares documents, it does not read them); the referral triaged is a valid
+    /// one with the same reference.
+    func accept(_ agency: String, _ reference: String, _ document: String, warnings: [DocumentProblem]) async throws -> IntakeOutcome {
+        try await store.accept(
+            agencyID: agency, agencyKind: .police, referral: try TestIntake.referral(reference: reference),
+            document: document, warnings: warnings, thresholds: thresholds
+        )
+    }
+
+    func submission(_ agency: String, _ reference: String, _ document: String, warnings: [DocumentProblem]) throws -> ReferralSubmission {
+        ReferralSubmission(
+            agencyID: agency, agencyKind: .police, referral: try TestIntake.referral(reference: reference),
+            document: document, warnings: warnings, thresholds: thresholds
+        )
     }
 
     static let document = #"{"reference": "R-1", "children": [{"familyName": "Khan"}], "immediateDanger": false}"#
@@ -20,19 +39,19 @@ struct IntakeTests {
     static let warning = DocumentProblem(pointer: JSONPointer.root.appending("consent"), detail: "consent is not recorded")
 
     @Test func aRetryWithTheSameDocumentReplaysTheOriginalAcknowledgement() async throws {
-        guard case .created(let first) = try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: [Self.warning]) else {
+        guard case .created(let first) = try await accept("tvp", "R-1", Self.document, warnings: [Self.warning]) else {
             Issue.record("the first submission should be created")
             return
         }
-        #expect(first.status == "received")
-        let retry = try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.sameDocumentReordered, warnings: [])
+        #expect(first.status == "queued")
+        let retry = try await accept("tvp", "R-1", Self.sameDocumentReordered, warnings: [])
         #expect(retry == .replayed(first), "same id, time, status and warnings as the original")
         #expect(try await referralCount() == 1)
     }
 
     @Test func aReusedReferenceWithADifferentDocumentIsRefusedAndChangesNothing() async throws {
-        _ = try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: [])
-        #expect(try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.otherDocument, warnings: []) == .referenceReused)
+        _ = try await accept("tvp", "R-1", Self.document, warnings: [])
+        #expect(try await accept("tvp", "R-1", Self.otherDocument, warnings: []) == .referenceReused)
         let stored = try await store.pool.withConnection {
             try $0.query("SELECT document->'children'->0->>'familyName' AS name FROM referrals")[0].require(String.self, "name")
         }
@@ -40,8 +59,8 @@ struct IntakeTests {
     }
 
     @Test func referencesAreUniquePerAgencyNotGlobally() async throws {
-        guard case .created = try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: []),
-              case .created = try await store.accept(agencyID: "nhs", reference: "R-1", document: Self.otherDocument, warnings: [])
+        guard case .created = try await accept("tvp", "R-1", Self.document, warnings: []),
+              case .created = try await accept("nhs", "R-1", Self.otherDocument, warnings: [])
         else {
             Issue.record("both agencies' referrals should be created")
             return
@@ -52,7 +71,7 @@ struct IntakeTests {
     @Test func concurrentDuplicatesStoreExactlyOneReferral() async throws {
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
             for _ in 0..<24 {
-                group.addTask { try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: []) }
+                group.addTask { try await accept("tvp", "R-1", Self.document, warnings: []) }
             }
             return try await group.reduce(into: []) { $0.append($1) }
         }
@@ -65,7 +84,7 @@ struct IntakeTests {
     }
 
     @Test func anAgencySeesOnlyItsOwnReferrals() async throws {
-        guard case .created(let ack) = try await store.accept(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: []) else {
+        guard case .created(let ack) = try await accept("tvp", "R-1", Self.document, warnings: []) else {
             Issue.record("should be created")
             return
         }
@@ -89,14 +108,14 @@ struct IntakeTests {
     }
 
     @Test func aBatchStoresEachReferralOnceAndAnswersEachInItsOwnRight() async throws {
-        _ = try await store.accept(agencyID: "tvp", reference: "R-0", document: Self.document, warnings: [])
+        _ = try await accept("tvp", "R-0", Self.document, warnings: [])
         let batch = [
-            ReferralSubmission(agencyID: "tvp", reference: "R-1", document: Self.document, warnings: [Self.warning]),
-            ReferralSubmission(agencyID: "tvp", reference: "R-0", document: Self.sameDocumentReordered, warnings: []),
-            ReferralSubmission(agencyID: "nhs", reference: "R-1", document: Self.otherDocument, warnings: []),
+            try submission("tvp", "R-1", Self.document, warnings: [Self.warning]),
+            try submission("tvp", "R-0", Self.sameDocumentReordered, warnings: []),
+            try submission("nhs", "R-1", Self.otherDocument, warnings: []),
             // The same reference twice in one batch: stored once, the second compared with it.
-            ReferralSubmission(agencyID: "tvp", reference: "R-1", document: Self.otherDocument, warnings: []),
-            ReferralSubmission(agencyID: "nhs", reference: "R-1", document: Self.otherDocument, warnings: []),
+            try submission("tvp", "R-1", Self.otherDocument, warnings: []),
+            try submission("nhs", "R-1", Self.otherDocument, warnings: []),
         ]
         let outcomes = try await Store.storeReferrals(batch, in: store.pool).map { try $0.get() }
         guard case .created(let tvp) = outcomes[0], case .replayed = outcomes[1], case .created(let nhs) = outcomes[2] else {
@@ -112,8 +131,8 @@ struct IntakeTests {
     @Test func aReferralTheDatabaseRefusesFailsAloneAndItsNeighboursAreStored() async throws {
         // An agency that does not exist breaks the foreign key: the batch statement
         // fails as a whole, and each referral is then retried on its own.
-        let batch = ["tvp", "gone", "nhs"].map {
-            ReferralSubmission(agencyID: $0, reference: "R-1", document: Self.document, warnings: [])
+        let batch = try ["tvp", "gone", "nhs"].map {
+            try submission($0, "R-1", Self.document, warnings: [])
         }
         let results = await Store.storeReferrals(batch, in: store.pool)
         guard case .success(.created) = results[0], case .failure(let error as StoreError) = results[1], case .success(.created) = results[2] else {
@@ -128,7 +147,7 @@ struct IntakeTests {
         let outcomes = try await withThrowingTaskGroup(of: IntakeOutcome.self) { group in
             for number in 0..<300 {
                 group.addTask {
-                    try await store.accept(agencyID: number % 2 == 0 ? "tvp" : "nhs", reference: "R-\(number / 2)", document: Self.document, warnings: [])
+                    try await accept(number % 2 == 0 ? "tvp" : "nhs", "R-\(number / 2)", Self.document, warnings: [])
                 }
             }
             return try await group.reduce(into: []) { $0.append($1) }
@@ -137,6 +156,61 @@ struct IntakeTests {
         #expect(ids.count == 300)
         #expect(Set(ids).count == 300)
         #expect(try await referralCount() == 300)
+    }
+
+    @Test func eachReferralIsStoredTriagedAndInItsHubsInboxWithItsChildrensHistory() async throws {
+        // A first referral about Amira: neglect, level 3 green, MASH screening.
+        let first = try TestIntake.referral(reference: "A-1", familyName: "Khan")
+        guard case .created(let firstAck) = try await store.accept(agencyID: "tvp", agencyKind: .police, referral: first, document: "{}", warnings: [], thresholds: thresholds) else {
+            Issue.record("should be created")
+            return
+        }
+        // Another agency refers her again without her NHS number, as "O'Khan-" spelled
+        // differently: matched by family name and date of birth.
+        let again = try TestIntake.referral(reference: "B-1", familyName: "khan", nhsNumber: nil, concern: "other")
+        guard case .created(let againAck) = try await store.accept(agencyID: "nhs", agencyKind: .health, referral: again, document: "{}", warnings: [], thresholds: thresholds) else {
+            Issue.record("should be created")
+            return
+        }
+        // And a child nobody has referred before.
+        let stranger = try TestIntake.referral(reference: "C-1", familyName: "Jones", nhsNumber: "4857773457", concern: "other")
+        _ = try await store.accept(agencyID: "nhs", agencyKind: .health, referral: stranger, document: "{}", warnings: [], thresholds: thresholds)
+
+        let rows = try await store.pool.withConnection { connection in
+            try connection.query("""
+                SELECT reference, status, threshold_version, level, rag, hub_id, flags::text AS flags, triage_rule,
+                       deadline > received_at AS deadline_after_arrival,
+                       (SELECT count(*) FROM referral_children c WHERE c.referral_id = r.id) AS children
+                FROM referrals r ORDER BY reference
+                """).map { row in
+                [try row.require(String.self, "reference"), try row.require(String.self, "status"), String(try row.require(Int.self, "threshold_version")),
+                 String(try row.require(Int.self, "level")), try row.require(String.self, "rag"), try row.require(String.self, "hub_id"),
+                 try row.require(String.self, "flags"), try row.require(String.self, "triage_rule"),
+                 String(try row.require(Bool.self, "deadline_after_arrival")), String(try row.require(Int.self, "children"))]
+            }
+        }
+        let version = String(thresholds.version)
+        #expect(rows == [
+            ["A-1", "queued", version, "3", "green", "mash-screening", "[]", "neglect-or-emotional-abuse", "true", "1"],
+            // Referred before (re-referral raises green to amber) and with an open case at MASH screening.
+            ["B-1", "queued", version, "2", "amber", "mash-screening", #"["re-referral"]"#, "default", "true", "1"],
+            ["C-1", "queued", version, "2", "green", "mash-screening", "[]", "default", "true", "1"],
+        ])
+        #expect(firstAck.status == "queued" && againAck.status == "queued")
+    }
+
+    @Test func aChildWithAnOpenCaseGoesToTheHubHoldingIt() async throws {
+        // Amira's first referral is allocated to children-in-need (as `mashctl route` will do).
+        guard case .created(let first) = try await accept("tvp", "A-1", "{}", warnings: []) else {
+            Issue.record("should be created")
+            return
+        }
+        try await store.pool.withConnection { try $0.query("UPDATE referrals SET hub_id = 'children-in-need' WHERE id = $1", [first.id]) }
+        _ = try await accept("tvp", "A-2", #"{"n": 2}"#, warnings: [])
+        let hub = try await store.pool.withConnection {
+            try $0.query("SELECT hub_id FROM referrals WHERE reference = 'A-2'")[0].require(String.self, "hub_id")
+        }
+        #expect(hub == "children-in-need")
     }
 
     private func referralCount() async throws -> Int {

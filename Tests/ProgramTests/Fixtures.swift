@@ -31,7 +31,7 @@ enum Fixtures {
         let store = database.store()
         _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
         _ = try await store.addAgency(id: "nhs", name: "Health", kind: .health)
-        _ = try await store.addHub(id: "mash-screening", name: "MASH screening")
+        try await TestIntake.prepare(store)
         return Setup(
             database: database, store: store,
             policeToken: try await store.issueToken(agencyID: "tvp").secret,

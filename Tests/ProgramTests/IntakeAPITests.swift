@@ -15,7 +15,7 @@ struct IntakeAPITests {
         #expect(created.status == 201)
         let id = try #require(created.json["id"] as? String)
         #expect(created.headers["location"] == "/v1/referrals/\(id)")
-        #expect(created.json["status"] as? String == "received")
+        #expect(created.json["status"] as? String == "queued")
         #expect(created.json["reference"] as? String == "TVP-PPN-1")
         #expect((created.json["receivedAt"] as? String)?.hasSuffix("Z") == true)
         #expect(try await Fixtures.count(setup.store, reference: "TVP-PPN-1") == 1)
@@ -32,7 +32,7 @@ struct IntakeAPITests {
 
         let status = try await HTTP.send("GET", url.appendingPathComponent(id), token: setup.policeToken, contentType: nil)
         #expect(status.status == 200)
-        #expect(status.json["status"] as? String == "received")
+        #expect(status.json["status"] as? String == "queued")
         #expect(status.text.contains(#""decision":null"#))
         let someoneElses = try await HTTP.send("GET", url.appendingPathComponent(id), token: setup.healthToken, contentType: nil)
         #expect(someoneElses.status == 404)

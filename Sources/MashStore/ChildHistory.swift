@@ -1,0 +1,121 @@
+import Foundation
+import MashDomain
+import MashTriage
+import Postgres
+
+/// A child as history is matched: by NHS number; else by family name and date of
+/// birth (and postcode, when both referrals give one); an unborn child by expected
+/// due date with the same family name or postcode.
+struct ChildKey: Sendable {
+    let position: Int
+    let nhsNumber: String?
+    let familyNameKey: String?
+    let dateOfBirth: String?
+    let expectedDueDate: String?
+    let postcode: String?
+
+    init(_ child: Child, position: Int) {
+        self.position = position
+        nhsNumber = child.nhsNumber?.description
+        familyNameKey = child.familyName.map(Self.nameKey).flatMap { $0.isEmpty ? nil : $0 }
+        dateOfBirth = child.dateOfBirth?.description
+        expectedDueDate = child.expectedDueDate?.description
+        postcode = child.postcode?.description
+    }
+
+    /// The family name lower-cased, without spaces, hyphens or apostrophes:
+    /// "O'Neill-Smith" and "oneill smith" are the same family.
+    static func nameKey(_ name: String) -> String {
+        String(name.lowercased().unicodeScalars.filter { !" -'’\t".unicodeScalars.contains($0) })
+    }
+
+    var parameters: [(any PostgresEncodable)?] { [position, nhsNumber, familyNameKey, dateOfBirth, expectedDueDate, postcode] }
+}
+
+extension Store {
+    /// Statuses in which a referral is still with a hub: not decided, closed or
+    /// given up. A child named in one has an open case with that hub.
+    static let openStatuses = ["queued", "leased", "in_review", "delivered"]
+
+    /// The most earlier referrals read per referral: more cannot change a
+    /// decision (a document's `priorReferrals.atLeast` is at most 100), and it
+    /// bounds the work for a child referred very many times.
+    static let historyLimit = 100
+
+    /// The history of each referral's children, from referrals already stored:
+    /// one prepared statement for the whole batch. Each way of matching a child is
+    /// its own branch, given only the children it applies to (as arrays, so the
+    /// statement never changes), and looks them up one at a time (LATERAL), so
+    /// every branch uses its index and reads at most `historyLimit` referrals.
+    static func histories(of referrals: [Referral], on connection: PostgresConnection) throws -> [ReferralHistory] {
+        var byNHS = ChildColumns(), byNameWithoutNHS = ChildColumns(), byNameWithNHS = ChildColumns(), byDueDate = ChildColumns()
+        for (index, referral) in referrals.enumerated() {
+            for (position, child) in referral.children.enumerated() {
+                let key = ChildKey(child, position: position)
+                if key.nhsNumber != nil { byNHS.append(index, key) }
+                if key.familyNameKey != nil && key.dateOfBirth != nil {
+                    if key.nhsNumber == nil { byNameWithoutNHS.append(index, key) } else { byNameWithNHS.append(index, key) }
+                }
+                if key.expectedDueDate != nil { byDueDate.append(index, key) }
+            }
+        }
+        let matches = try connection.query(prepared: "mash_child_history", historyStatement,
+                                           byNHS.parameters + byNameWithoutNHS.parameters + byNameWithNHS.parameters + byDueDate.parameters + [historyLimit])
+        var found = [[UUID: (receivedAt: Date, status: String, hub: String?)]](repeating: [:], count: referrals.count)
+        for row in matches {
+            found[try row.require(Int.self, "idx")][try row.require(UUID.self, "id")] = (
+                try row.require(Date.self, "received_at"), try row.require(String.self, "status"), try row.decode(String.self, "hub_id")
+            )
+        }
+        return found.map { matched in
+            let earlier = matched.values.sorted { $0.receivedAt > $1.receivedAt }.prefix(historyLimit)
+            let open = earlier.first { openStatuses.contains($0.status) && $0.hub != nil }
+            return ReferralHistory(priorReferrals: earlier.map(\.receivedAt).reversed(), openCaseHub: open?.hub)
+        }
+    }
+
+    /// Four branches, each over its own six arrays (`ChildColumns`), then the limit.
+    /// UNION: an earlier referral that names two of the children counts once.
+    private static let historyStatement: String = {
+        let sameHome = "(v.postcode IS NULL OR rc.postcode IS NULL OR rc.postcode = v.postcode)"
+        let matches = [
+            "rc.nhs_number = v.nhs",
+            "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND \(sameHome)",
+            // A child with an NHS number matches by name only earlier records without one.
+            "rc.nhs_number IS NULL AND rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND \(sameHome)",
+            "rc.expected_due_date = v.due AND (rc.family_name_key = v.family OR rc.postcode = v.postcode)",
+        ]
+        return matches.enumerated().map { branch, match in
+            let first = branch * 6
+            return """
+                SELECT v.idx, x.id, x.received_at, x.status, x.hub_id
+                FROM unnest($\(first + 1)::int[], $\(first + 2)::text[], $\(first + 3)::text[], $\(first + 4)::date[], $\(first + 5)::date[], $\(first + 6)::text[])
+                     AS v (idx, nhs, family, dob, due, postcode)
+                CROSS JOIN LATERAL (
+                    SELECT r.id, r.received_at, r.status, r.hub_id
+                    FROM referral_children rc JOIN referrals r ON r.id = rc.referral_id
+                    WHERE \(match)
+                    ORDER BY r.received_at DESC LIMIT $\(matches.count * 6 + 1)::int
+                ) x
+                """
+        }.joined(separator: "\nUNION\n")
+    }()
+}
+
+/// Children as columns of arrays: the referral each belongs to and its keys.
+struct ChildColumns {
+    var owner: [String?] = [], nhs: [String?] = [], family: [String?] = [], birth: [String?] = [], due: [String?] = [], postcode: [String?] = []
+
+    mutating func append(_ index: Int, _ key: ChildKey) {
+        owner.append(String(index))
+        nhs.append(key.nhsNumber)
+        family.append(key.familyNameKey)
+        birth.append(key.dateOfBirth)
+        due.append(key.expectedDueDate)
+        postcode.append(key.postcode)
+    }
+
+    var parameters: [(any PostgresEncodable)?] {
+        [owner, nhs, family, birth, due, postcode].map { PostgresArray($0) }
+    }
+}
