@@ -3,8 +3,9 @@
 -- Every request carries the same referral document (rendered by bench/run from
 -- bench/referral.json) with a reference of its own, so each one is a new referral
 -- (201), never a replay: "<tag>/t<thread>/<counter>", the counter zero-padded so
--- that every body has the same length. Its two children get NHS numbers of their
--- own too (valid, ten digits), so that each referral is about new children, as
+-- that every body has the same length. Its two children (siblings) get NHS
+-- numbers of their own too (valid, ten digits) and a family name of their own
+-- ("Hughes" and six letters), so that each referral is about new children, as
 -- nearly all are, rather than the same two children referred 100,000 times.
 --
 -- Read from the environment (set by bench/run):
@@ -61,11 +62,22 @@ local function nhs_number(base)
    end
 end
 
+-- Six lower-case letters spelling `n` in base 26.
+local function letters(n)
+   local out = {}
+   for i = 1, 6 do
+      out[i] = string.char(97 + n % 26)
+      n = math.floor(n / 26)
+   end
+   return table.concat(out)
+end
+
 function request()
    counter = counter + 1
    -- The run's tag differs between runs, the thread and counter within one.
    local base = (tag_seed + id * 2) * 10000000 + counter * 2
    local children = suffix:gsub("9434765919", nhs_number(base), 1):gsub("4857773457", nhs_number(base + 1), 1)
+      :gsub('"familyName": "Hughes"', '"familyName": "Hughes' .. letters(base) .. '"')
    return wrk.format(nil, nil, nil, prefix .. string.format("%09d", counter) .. children)
 end
 

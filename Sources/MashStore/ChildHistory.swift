@@ -7,15 +7,13 @@ import Postgres
 /// birth (and postcode, when both referrals give one); an unborn child by expected
 /// due date with the same family name or postcode.
 struct ChildKey: Sendable {
-    let position: Int
     let nhsNumber: String?
     let familyNameKey: String?
     let dateOfBirth: String?
     let expectedDueDate: String?
     let postcode: String?
 
-    init(_ child: Child, position: Int) {
-        self.position = position
+    init(_ child: Child) {
         nhsNumber = child.nhsNumber?.description
         familyNameKey = child.familyName.map(Self.nameKey).flatMap { $0.isEmpty ? nil : $0 }
         dateOfBirth = child.dateOfBirth?.description
@@ -28,8 +26,6 @@ struct ChildKey: Sendable {
     static func nameKey(_ name: String) -> String {
         String(name.lowercased().unicodeScalars.filter { !" -'’\t".unicodeScalars.contains($0) })
     }
-
-    var parameters: [(any PostgresEncodable)?] { [position, nhsNumber, familyNameKey, dateOfBirth, expectedDueDate, postcode] }
 }
 
 extension Store {
@@ -50,8 +46,8 @@ extension Store {
     static func histories(of referrals: [Referral], on connection: PostgresConnection) throws -> [ReferralHistory] {
         var byNHS = ChildColumns(), byNameWithoutNHS = ChildColumns(), byNameWithNHS = ChildColumns(), byDueDate = ChildColumns()
         for (index, referral) in referrals.enumerated() {
-            for (position, child) in referral.children.enumerated() {
-                let key = ChildKey(child, position: position)
+            for child in referral.children {
+                let key = ChildKey(child)
                 if key.nhsNumber != nil { byNHS.append(index, key) }
                 if key.familyNameKey != nil && key.dateOfBirth != nil {
                     if key.nhsNumber == nil { byNameWithoutNHS.append(index, key) } else { byNameWithNHS.append(index, key) }
@@ -75,14 +71,15 @@ extension Store {
     }
 
     /// Four branches, each over its own six arrays (`ChildColumns`), then the limit.
-    /// UNION: an earlier referral that names two of the children counts once.
+    /// UNION ALL: an earlier referral found twice (it names two of the children)
+    /// is counted once by `histories`, which keys what it finds by referral id.
     private static let historyStatement: String = {
         let sameHome = "(v.postcode IS NULL OR rc.postcode IS NULL OR rc.postcode = v.postcode)"
         let matches = [
             "rc.nhs_number = v.nhs",
             "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND \(sameHome)",
             // A child with an NHS number matches by name only earlier records without one.
-            "rc.nhs_number IS NULL AND rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND \(sameHome)",
+            "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND rc.nhs_number IS NULL AND \(sameHome)",
             "rc.expected_due_date = v.due AND (rc.family_name_key = v.family OR rc.postcode = v.postcode)",
         ]
         return matches.enumerated().map { branch, match in
@@ -95,10 +92,10 @@ extension Store {
                     SELECT r.id, r.received_at, r.status, r.hub_id
                     FROM referral_children rc JOIN referrals r ON r.id = rc.referral_id
                     WHERE \(match)
-                    ORDER BY r.received_at DESC LIMIT $\(matches.count * 6 + 1)::int
+                    ORDER BY rc.received_at DESC LIMIT $\(matches.count * 6 + 1)::int
                 ) x
                 """
-        }.joined(separator: "\nUNION\n")
+        }.joined(separator: "\nUNION ALL\n")
     }()
 }
 

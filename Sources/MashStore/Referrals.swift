@@ -53,36 +53,66 @@ struct ReferralSubmission: Sendable {
     }
 }
 
-/// Triaged referrals as columns of arrays, for `storeStatement`.
-struct ReferralColumns {
-    private var columns = [[String?]](repeating: [], count: 12)
+/// The statement that stores a batch of triaged referrals and the children of
+/// those actually inserted: one multi-row INSERT each, every value a bound
+/// parameter. Rows rather than arrays, so that documents of kilobytes are sent as
+/// they are instead of escaped into an array literal and parsed twice.
+struct StoreReferralsStatement {
+    private(set) var parameters: [(any PostgresEncodable)?]
+    private var referralRows: [String] = []
+    private var childRows: [String] = []
+
+    /// `$1` and `$2` are the status and arrival time every referral in the batch shares.
+    init(status: String, arrival: Date) {
+        parameters = [status, arrival]
+    }
 
     mutating func append(_ submission: ReferralSubmission, _ decision: TriageDecision) throws {
-        let values: [String?] = [
+        referralRows.append(row([
             submission.agencyID, submission.reference, submission.document, try submission.warningsJSON(),
-            String(submission.thresholds.version), String(decision.level), decision.rag.rawValue, decision.hub,
-            RFC3339.format(decision.deadline), decision.flags.isEmpty ? "[]" : try Store.json(decision.flags), decision.rule,
+            submission.thresholds.version, decision.level, decision.rag.rawValue, decision.hub, decision.deadline,
+            decision.flags.isEmpty ? "[]" : try Store.json(decision.flags), decision.rule,
             decision.modifiers.isEmpty ? "[]" : try Store.json(decision.modifiers),
-        ]
-        for (column, value) in values.enumerated() { columns[column].append(value) }
+        ], casts: ["", "", "::jsonb", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb"], shared: "$1, $2"))
     }
 
-    var parameters: [(any PostgresEncodable)?] { columns.map { PostgresArray($0) } }
-}
-
-/// The children of stored referrals as columns of arrays, for `storeStatement`.
-struct StoredChildColumns {
-    private var columns = [[String?]](repeating: [], count: 8)
-
-    mutating func append(_ referral: ReferralKey, _ child: ChildKey) {
-        let values: [String?] = [
-            referral.agencyID, referral.reference, String(child.position), child.nhsNumber, child.familyNameKey,
+    mutating func append(_ child: ChildKey, of referral: ReferralKey) {
+        childRows.append(row([
+            referral.agencyID, referral.reference, child.nhsNumber, child.familyNameKey,
             child.dateOfBirth, child.expectedDueDate, child.postcode,
-        ]
-        for (column, value) in values.enumerated() { columns[column].append(value) }
+        ], casts: ["::text", "::text", "::text", "::text", "::date", "::date", "::text"]))
     }
 
-    var parameters: [(any PostgresEncodable)?] { columns.map { PostgresArray($0) } }
+    /// "($n::cast, ...)" for `values`, which are appended to the parameters.
+    private mutating func row(_ values: [(any PostgresEncodable)?], casts: [String], shared: String? = nil) -> String {
+        let first = parameters.count
+        parameters += values
+        let placeholders = casts.enumerated().map { "$\(first + $0 + 1)\($1)" } + (shared.map { [$0] } ?? [])
+        return "(" + placeholders.joined(separator: ", ") + ")"
+    }
+
+    var sql: String {
+        let insertReferrals = """
+            INSERT INTO referrals (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
+                                   deadline, flags, triage_rule, triage_modifiers, status, received_at)
+            VALUES \(referralRows.joined(separator: ", "))
+            ON CONFLICT (agency_id, reference) DO NOTHING
+            RETURNING agency_id, reference, id, received_at
+            """
+        guard !childRows.isEmpty else { return insertReferrals }
+        return """
+            WITH inserted AS (
+            \(insertReferrals)
+            ), children AS (
+                INSERT INTO referral_children (referral_id, received_at, nhs_number, family_name_key, date_of_birth, expected_due_date, postcode)
+                SELECT i.id, i.received_at, c.nhs, c.family, c.dob, c.due, c.postcode
+                FROM inserted i
+                JOIN (VALUES \(childRows.joined(separator: ", "))) AS c (agency_id, reference, nhs, family, dob, due, postcode)
+                  USING (agency_id, reference)
+            )
+            SELECT * FROM inserted
+            """
+    }
 }
 
 /// What makes a referral unique: its agency's reference.
@@ -152,25 +182,21 @@ extension Store {
         let order = batch.indices.sorted { (batch[$0].agencyID, batch[$0].reference) < (batch[$1].agencyID, batch[$1].reference) }
         let arrival = Date()
         let histories = try histories(of: batch.map(\.referral), on: connection)
-        var referrals = ReferralColumns()
-        var children = StoredChildColumns()
+        var statement = StoreReferralsStatement(status: intakeStatus, arrival: arrival)
         var stored: Set<ReferralKey> = []
         for index in order {
             let submission = batch[index]
             let decision = submission.thresholds.engine.triage(TriageInput(
                 referral: submission.referral, agencyKind: submission.agencyKind, arrival: arrival, history: histories[index]
             ))
-            try referrals.append(submission, decision)
+            try statement.append(submission, decision)
             // Children only for the first of a key sent twice in one batch: the one stored.
             guard stored.insert(submission.key).inserted else { continue }
-            for (position, child) in submission.referral.children.enumerated() {
-                children.append(submission.key, ChildKey(child, position: position))
+            for child in submission.referral.children {
+                statement.append(ChildKey(child), of: submission.key)
             }
         }
-        let inserted = try connection.query(
-            prepared: "mash_store_referrals", storeStatement,
-            referrals.parameters + [intakeStatus, arrival] + children.parameters
-        )
+        let inserted = try connection.query(statement.sql, statement.parameters)
         var created: [ReferralKey: (id: UUID, receivedAt: Date)] = [:]
         for row in inserted {
             let key = ReferralKey(agencyID: try row.require(String.self, "agency_id"), reference: try row.require(String.self, "reference"))
@@ -189,33 +215,6 @@ extension Store {
         }
         return outcomes.map { $0! }
     }
-
-    /// Stores a batch of triaged referrals (the arrays of `ReferralColumns`, then
-    /// the status and arrival time) and the children of those actually inserted
-    /// (the arrays of `StoredChildColumns`), in the arrays' order.
-    private static let storeStatement = """
-        WITH inserted AS (
-            INSERT INTO referrals (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
-                                   deadline, flags, triage_rule, triage_modifiers, status, received_at)
-            SELECT agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
-                   deadline, flags, triage_rule, triage_modifiers, $13::text, $14::timestamptz
-            FROM unnest($1::text[], $2::text[], $3::jsonb[], $4::jsonb[], $5::int[], $6::smallint[], $7::text[], $8::text[],
-                        $9::timestamptz[], $10::jsonb[], $11::text[], $12::jsonb[]) WITH ORDINALITY
-                 AS v (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
-                       deadline, flags, triage_rule, triage_modifiers, ordinal)
-            ORDER BY ordinal
-            ON CONFLICT (agency_id, reference) DO NOTHING
-            RETURNING agency_id, reference, id, received_at
-        ), children AS (
-            INSERT INTO referral_children (referral_id, position, nhs_number, family_name_key, date_of_birth, expected_due_date, postcode)
-            SELECT i.id, c.position, c.nhs, c.family, c.dob, c.due, c.postcode
-            FROM inserted i
-            JOIN unnest($15::text[], $16::text[], $17::smallint[], $18::text[], $19::text[], $20::date[], $21::date[], $22::text[])
-                 AS c (agency_id, reference, position, nhs, family, dob, due, postcode)
-              USING (agency_id, reference)
-        )
-        SELECT * FROM inserted
-        """
 
     /// The outcome for a referral whose (agency, reference) is already stored.
     private static func earlier(_ submission: ReferralSubmission, on connection: PostgresConnection) throws -> IntakeOutcome {

@@ -1,4 +1,5 @@
 import Foundation
+import MashTriage
 import Postgres
 
 /// One applied version of the threshold document.
@@ -16,13 +17,22 @@ extension Store {
     /// The channel on which a newly applied version is announced (payload: its number).
     public static let thresholdsChannel = "mash_thresholds"
 
-    /// Stores a checked document as the next version and tells every daemon, in
-    /// one transaction: the notification goes out only if the version is stored.
-    public func applyThresholds(name: String, document: String) async throws -> ThresholdVersion {
+    /// Stores a checked document (`text`, parsed as `document`) as the next version
+    /// and tells every daemon, in one transaction: the notification goes out only
+    /// if the version is stored. Refused if the document routes to a hub that does
+    /// not exist: intake relies on every hub it routes to being in `hubs`.
+    public func applyThresholds(_ document: ThresholdDocument, text: String) async throws -> ThresholdVersion {
         try await run { connection in
             try connection.transaction {
+                let missing = try connection.query(
+                    "SELECT hub FROM unnest($1::text[]) AS hub WHERE NOT EXISTS (SELECT FROM hubs WHERE id = hub) ORDER BY hub",
+                    [PostgresArray(document.hubs.sorted())]
+                ).map { try $0.require(String.self, "hub") }
+                guard missing.isEmpty else {
+                    throw StoreError(.invalid, "the document routes to hubs that do not exist: \(missing.joined(separator: ", "))")
+                }
                 let row = try connection.query(
-                    "INSERT INTO threshold_versions (name, document) VALUES ($1, $2) RETURNING *", [name, document]
+                    "INSERT INTO threshold_versions (name, document) VALUES ($1, $2) RETURNING *", [document.name, text]
                 )[0]
                 let applied = try Self.thresholdVersion(row)
                 try connection.query("SELECT pg_notify($1, $2)", [Self.thresholdsChannel, String(applied.version)])

@@ -18,6 +18,11 @@ public struct ThresholdDocument: Sendable {
     /// Every one that matches applies, in order, after the rule.
     public var modifiers: [Rule]
 
+    /// Every hub the document can route a referral to.
+    public var hubs: Set<String> {
+        Set((rules + modifiers).compactMap(\.actions.hub) + [outOfHours?.hub].compactMap { $0 })
+    }
+
     /// Where red (or whichever RAGs are listed) referrals go outside working hours.
     public struct OutOfHours: Sendable {
         public var hub: String

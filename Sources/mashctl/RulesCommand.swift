@@ -28,7 +28,7 @@ struct RulesCommand: AsyncParsableCommand {
             RecordPrinter.printRecord(Record([
                 ("file", .text(file)), ("name", .text(document.name)), ("rules", .number(document.rules.count)),
                 ("modifiers", .number(document.modifiers.count)), ("timezone", .text(document.calendar.timeZone.identifier)),
-                ("hubs", .list(Set(document.rules.compactMap(\.actions.hub)).sorted().map { Record([("id", .text($0))]) })),
+                ("hubs", .list(document.hubs.sorted().map { Record([("id", .text($0))]) })),
             ]), format: output.format)
         }
     }
@@ -48,7 +48,7 @@ struct RulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (document, text) = try await RulesCommand.checked(file, connection: connection, format: output.format)
-            let applied = try await connection.withStore { try await $0.applyThresholds(name: document.name, document: text) }
+            let applied = try await connection.withStore { try await $0.applyThresholds(document, text: text) }
             RecordPrinter.printRecord(RulesCommand.record(applied, withDocument: false), format: output.format)
         }
     }

@@ -53,6 +53,6 @@ enum DevSetup {
     static func applyDefaultThresholdsIfNone(_ store: Store) async throws -> ThresholdVersion {
         if let applied = try await store.thresholds() { return applied }
         let document = try ThresholdParser.parse(DefaultThresholds.yaml, knownHubs: Set(demoHubs.map(\.0))).get()
-        return try await store.applyThresholds(name: document.name, document: DefaultThresholds.yaml)
+        return try await store.applyThresholds(document, text: DefaultThresholds.yaml)
     }
 }

@@ -65,7 +65,11 @@ struct Mashd: AsyncParsableCommand {
         let pool = ConnectionPool(
             configuration: PostgresConfiguration(
                 connectionString: databaseURL, applicationName: "mashd",
-                sessionSettings: [("statement_timeout", "30s"), ("synchronous_commit", "on")]
+                // Generic plans: every statement mashd runs is an indexed lookup whose
+                // best plan does not depend on its values, and intake's history
+                // statement, prepared once per connection, would otherwise be planned
+                // again for every batch (its arrays make the generic plan look dearer).
+                sessionSettings: [("statement_timeout", "30s"), ("synchronous_commit", "on"), ("plan_cache_mode", "force_generic_plan")]
             ),
             maxConnections: poolSize
         )

@@ -15,7 +15,7 @@ public enum TestIntake {
             _ = try await store.addHub(id: hub, name: hub)
         }
         let document = try ThresholdParser.parse(DefaultThresholds.yaml).get()
-        let applied = try await store.applyThresholds(name: document.name, document: DefaultThresholds.yaml)
+        let applied = try await store.applyThresholds(document, text: DefaultThresholds.yaml)
         return IntakeThresholds(version: applied.version, engine: TriageEngine(document: document))
     }
 
