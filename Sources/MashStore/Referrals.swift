@@ -54,60 +54,63 @@ struct ReferralSubmission: Sendable {
 }
 
 /// The statement that stores a batch of triaged referrals and the children of
-/// those actually inserted: one multi-row INSERT each, every value a bound
-/// parameter. Rows rather than arrays, so that documents of kilobytes are sent as
-/// they are instead of escaped into an array literal and parsed twice.
+/// those actually inserted. The referrals are rows of bound parameters, so that
+/// documents of kilobytes are sent as they are rather than escaped into an array;
+/// the children, small values, are arrays. So the text depends only on how many
+/// referrals there are, and each size is prepared once per connection.
 struct StoreReferralsStatement {
-    private(set) var parameters: [(any PostgresEncodable)?]
-    private var referralRows: [String] = []
-    private var childRows: [String] = []
+    private let shared: [(any PostgresEncodable)?]
+    private var referrals: [(any PostgresEncodable)?] = []
+    private var referralCount = 0
+    private var children = [[String?]](repeating: [], count: 7)
 
-    /// `$1` and `$2` are the status and arrival time every referral in the batch shares.
+    /// How the referral columns are cast (the statement's order), then status and arrival.
+    private static let referralCasts = ["", "", "::jsonb", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb"]
+
+    /// `status` and `arrival` are shared by every referral in the batch.
     init(status: String, arrival: Date) {
-        parameters = [status, arrival]
+        shared = [status, arrival]
     }
 
     mutating func append(_ submission: ReferralSubmission, _ decision: TriageDecision) throws {
-        referralRows.append(row([
+        referrals += [
             submission.agencyID, submission.reference, submission.document, try submission.warningsJSON(),
             submission.thresholds.version, decision.level, decision.rag.rawValue, decision.hub, decision.deadline,
             decision.flags.isEmpty ? "[]" : try Store.json(decision.flags), decision.rule,
             decision.modifiers.isEmpty ? "[]" : try Store.json(decision.modifiers),
-        ], casts: ["", "", "::jsonb", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb"], shared: "$1, $2"))
+        ]
+        referralCount += 1
     }
 
     mutating func append(_ child: ChildKey, of referral: ReferralKey) {
-        childRows.append(row([
-            referral.agencyID, referral.reference, child.nhsNumber, child.familyNameKey,
-            child.dateOfBirth, child.expectedDueDate, child.postcode,
-        ], casts: ["::text", "::text", "::text", "::text", "::date", "::date", "::text"]))
+        let values = [referral.agencyID, referral.reference, child.nhsNumber, child.familyNameKey, child.dateOfBirth, child.expectedDueDate, child.postcode]
+        for (column, value) in values.enumerated() { children[column].append(value) }
     }
 
-    /// "($n::cast, ...)" for `values`, which are appended to the parameters.
-    private mutating func row(_ values: [(any PostgresEncodable)?], casts: [String], shared: String? = nil) -> String {
-        let first = parameters.count
-        parameters += values
-        let placeholders = casts.enumerated().map { "$\(first + $0 + 1)\($1)" } + (shared.map { [$0] } ?? [])
-        return "(" + placeholders.joined(separator: ", ") + ")"
-    }
+    /// The prepared statement's name: one per batch size.
+    var name: String { "mash_store_referrals_\(referralCount)" }
+
+    var parameters: [(any PostgresEncodable)?] { shared + referrals + children.map { PostgresArray($0) } }
 
     var sql: String {
-        let insertReferrals = """
-            INSERT INTO referrals (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
-                                   deadline, flags, triage_rule, triage_modifiers, status, received_at)
-            VALUES \(referralRows.joined(separator: ", "))
-            ON CONFLICT (agency_id, reference) DO NOTHING
-            RETURNING agency_id, reference, id, received_at
-            """
-        guard !childRows.isEmpty else { return insertReferrals }
+        let casts = Self.referralCasts
+        let rows = (0..<referralCount).map { row in
+            "(" + casts.enumerated().map { "$\(3 + row * casts.count + $0)\($1)" }.joined(separator: ", ") + ", $1, $2)"
+        }
+        let firstChildArray = 3 + referralCount * casts.count
+        let childArrays = ["text", "text", "text", "text", "date", "date", "text"].enumerated().map { "$\(firstChildArray + $0)::\($1)[]" }
         return """
             WITH inserted AS (
-            \(insertReferrals)
+                INSERT INTO referrals (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
+                                       deadline, flags, triage_rule, triage_modifiers, status, received_at)
+                VALUES \(rows.joined(separator: ", "))
+                ON CONFLICT (agency_id, reference) DO NOTHING
+                RETURNING agency_id, reference, id, received_at
             ), children AS (
                 INSERT INTO referral_children (referral_id, received_at, nhs_number, family_name_key, date_of_birth, expected_due_date, postcode)
                 SELECT i.id, i.received_at, c.nhs, c.family, c.dob, c.due, c.postcode
                 FROM inserted i
-                JOIN (VALUES \(childRows.joined(separator: ", "))) AS c (agency_id, reference, nhs, family, dob, due, postcode)
+                JOIN unnest(\(childArrays.joined(separator: ", "))) AS c (agency_id, reference, nhs, family, dob, due, postcode)
                   USING (agency_id, reference)
             )
             SELECT * FROM inserted
@@ -196,7 +199,7 @@ extension Store {
                 statement.append(ChildKey(child), of: submission.key)
             }
         }
-        let inserted = try connection.query(statement.sql, statement.parameters)
+        let inserted = try connection.query(prepared: statement.name, statement.sql, statement.parameters)
         var created: [ReferralKey: (id: UUID, receivedAt: Date)] = [:]
         for row in inserted {
             let key = ReferralKey(agencyID: try row.require(String.self, "agency_id"), reference: try row.require(String.self, "reference"))
