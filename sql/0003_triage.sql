@@ -60,3 +60,27 @@ CREATE INDEX referral_children_nhs ON referral_children (nhs_number, received_at
 CREATE INDEX referral_children_name_birth ON referral_children (family_name_key, date_of_birth, received_at)
     WHERE date_of_birth IS NOT NULL;
 CREATE INDEX referral_children_due ON referral_children (expected_due_date, received_at) WHERE expected_due_date IS NOT NULL;
+
+-- Supplementary information an agency sent about its referral (CONTRACT §2,
+-- updates), in the order received. Each is triaged again with the referral:
+-- what that triage decided is kept here, and `raised` says whether it raised the
+-- referral's level or urgency (an update never lowers either). An update to a
+-- referral already decided or closed is kept but not triaged (nulls).
+CREATE TABLE referral_updates (
+    id                uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    referral_id       uuid NOT NULL REFERENCES referrals (id),
+    reference         text NOT NULL,
+    document          jsonb NOT NULL,
+    received_at       timestamptz NOT NULL DEFAULT now(),
+    threshold_version integer REFERENCES threshold_versions (version),
+    level             smallint CHECK (level BETWEEN 1 AND 4),
+    rag               text CHECK (rag IN ('red', 'amber', 'green')),
+    hub_id            text REFERENCES hubs (id),
+    deadline          timestamptz,
+    triage_rule       text,
+    raised            boolean NOT NULL DEFAULT false,
+    UNIQUE (referral_id, reference),
+    CHECK ((threshold_version IS NULL) = (level IS NULL) AND (level IS NULL) = (rag IS NULL)
+           AND (rag IS NULL) = (hub_id IS NULL) AND (hub_id IS NULL) = (deadline IS NULL)
+           AND (deadline IS NULL) = (triage_rule IS NULL))
+);

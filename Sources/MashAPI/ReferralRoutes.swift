@@ -4,7 +4,8 @@ import Logging
 import MashDomain
 import MashStore
 
-/// `POST /v1/referrals` and `GET /v1/referrals/{id}`: intake and status for agencies.
+/// `POST /v1/referrals`, `GET /v1/referrals/{id}` and `POST /v1/referrals/{id}/updates`:
+/// intake, status and updates for agencies.
 struct ReferralRoutes {
     let store: Store
     let validator: ReferralValidator
@@ -14,36 +15,17 @@ struct ReferralRoutes {
     func register(on group: RouterGroup<MashRequestContext>) {
         group.post("referrals", use: submit)
         group.get("referrals/:id", use: status)
+        group.post("referrals/:id/updates", use: addUpdate)
     }
 
     /// Validates, stores and acknowledges one referral. The answer is sent only
     /// after the referral is committed; anything refused is quarantined first.
     @Sendable func submit(_ request: Request, context: MashRequestContext) async throws -> Response {
         let agency = try context.requireAgency()
-        guard Self.isJSON(request.headers[.contentType]) else {
-            throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: "Send the referral as application/json.")
-        }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
-            throw Self.tooLarge(bodyLimit)
-        }
-        let body: [UInt8]
-        do {
-            body = Array(try await request.body.collect(upTo: bodyLimit).readableBytesView)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw Self.tooLarge(bodyLimit)
-        }
-
+        let body = try await readJSONBody(request)
         switch validator.validate(body, receivedAt: Date(), agencyKind: agency.kind) {
         case .failure(let rejection):
-            let problem = Self.problem(for: rejection)
-            try await store.quarantine(
-                agencyID: agency.id, contentType: request.headers[.contentType], body: body,
-                httpStatus: problem.status.code, problems: rejection.problems
-            )
-            context.logger.info("referral refused", metadata: [
-                "agency": "\(agency.id)", "status": "\(problem.status.code)", "problems": "\(rejection.problems.count)",
-            ])
-            throw problem
+            throw try await quarantine(body, of: request, refused: rejection, context: context, what: .referral)
 
         case .success(let accepted):
             guard let thresholds = thresholds.current else { throw Problem.noThresholds }
@@ -78,6 +60,71 @@ struct ReferralRoutes {
         return try JSONResponse.make(status: .ok, StatusBody(referral))
     }
 
+    /// Appends supplementary information to the agency's own referral and triages
+    /// it again (see `Store.addUpdate`); idempotent on the update's reference.
+    @Sendable func addUpdate(_ request: Request, context: MashRequestContext) async throws -> Response {
+        let agency = try context.requireAgency()
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
+        let body = try await readJSONBody(request)
+        switch validator.validateUpdate(body, receivedAt: Date()) {
+        case .failure(let rejection):
+            throw try await quarantine(body, of: request, refused: rejection, context: context, what: .update)
+        case .success(let update):
+            guard let thresholds = thresholds.current else { throw Problem.noThresholds }
+            let outcome = try await store.addUpdate(
+                update, document: String(decoding: body, as: UTF8.self), toReferral: id, agencyID: agency.id, agencyKind: agency.kind,
+                thresholds: thresholds.forIntake, validator: validator
+            )
+            switch outcome {
+            case .created(let acknowledgement):
+                context.logger.info("referral updated", metadata: ["agency": "\(agency.id)", "referral": "\(id.lowercased)"])
+                return try JSONResponse.make(status: .created, UpdateAcknowledgementBody(acknowledgement))
+            case .replayed(let acknowledgement):
+                return try JSONResponse.make(status: .ok, UpdateAcknowledgementBody(acknowledgement))
+            case .referenceReused:
+                throw Problem(
+                    .unprocessableContent, "reference-reused", "Reference already used",
+                    detail: "This referral already has a different update with this reference. Use a new reference for a new update."
+                )
+            case .referralNotFound:
+                throw Problem.notFound
+            }
+        }
+    }
+
+    /// The body of a JSON request, refused with 415 or 413 before it is read in
+    /// full when its type or length is wrong.
+    private func readJSONBody(_ request: Request) async throws -> [UInt8] {
+        guard Self.isJSON(request.headers[.contentType]) else {
+            throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: "Send the document as application/json.")
+        }
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
+            throw Self.tooLarge(bodyLimit)
+        }
+        do {
+            return Array(try await request.body.collect(upTo: bodyLimit).readableBytesView)
+        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
+            throw Self.tooLarge(bodyLimit)
+        }
+    }
+
+    /// Keeps a refused submission in quarantine, so the MASH can chase its sender,
+    /// and returns the problem to answer with.
+    private func quarantine(
+        _ body: [UInt8], of request: Request, refused rejection: ReferralRejection, context: MashRequestContext, what: Submission
+    ) async throws -> Problem {
+        let agency = try context.requireAgency()
+        let problem = Self.problem(for: rejection, of: what)
+        try await store.quarantine(
+            agencyID: agency.id, contentType: request.headers[.contentType], body: body,
+            httpStatus: problem.status.code, problems: rejection.problems
+        )
+        context.logger.info("\(what.rawValue) refused", metadata: [
+            "agency": "\(agency.id)", "status": "\(problem.status.code)", "problems": "\(rejection.problems.count)",
+        ])
+        return problem
+    }
+
     static func isJSON(_ contentType: String?) -> Bool {
         guard let contentType else { return false }
         let parts = contentType.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
@@ -87,18 +134,24 @@ struct ReferralRoutes {
     }
 
     static func tooLarge(_ limit: Int) -> Problem {
-        Problem(.contentTooLarge, "too-large", "Request body too large", detail: "A referral may be at most \(limit) bytes.")
+        Problem(.contentTooLarge, "too-large", "Request body too large", detail: "A referral or update may be at most \(limit) bytes.")
     }
 
-    static func problem(for rejection: ReferralRejection) -> Problem {
+    /// What an agency may submit, as problem details name it.
+    enum Submission: String {
+        case referral, update
+        var withArticle: String { self == .referral ? "a referral" : "an update" }
+    }
+
+    static func problem(for rejection: ReferralRejection, of what: Submission) -> Problem {
         let count = rejection.problems.count
         switch rejection.kind {
         case .malformed:
             return Problem(.badRequest, "malformed-json", "Malformed JSON", detail: rejection.problems.first?.detail ?? "The body is not JSON.", errors: rejection.problems)
         case .wrongShape:
-            return Problem(.badRequest, "invalid-shape", "Not a referral document", detail: "The document does not have the shape of a referral: \(count) problem\(count == 1 ? "" : "s") listed in errors.", errors: rejection.problems)
+            return Problem(.badRequest, "invalid-shape", "Not \(what.withArticle) document", detail: "The document does not have the shape of \(what.withArticle): \(count) problem\(count == 1 ? "" : "s") listed in errors.", errors: rejection.problems)
         case .invalid:
-            return Problem(.unprocessableContent, "invalid-referral", "Invalid referral", detail: "The referral breaks \(count) rule\(count == 1 ? "" : "s"), listed in errors.", errors: rejection.problems)
+            return Problem(.unprocessableContent, "invalid-\(what.rawValue)", "Invalid \(what.rawValue)", detail: "The \(what.rawValue) breaks \(count) rule\(count == 1 ? "" : "s"), listed in errors.", errors: rejection.problems)
         }
     }
 }
@@ -117,6 +170,24 @@ struct AcknowledgementBody: Encodable {
         receivedAt = acknowledgement.receivedAt
         status = acknowledgement.status
         warnings = acknowledgement.warnings
+    }
+}
+
+/// The answer to an update: its id and reference, when it was received, and the
+/// referral's status (agencies never see triage internals).
+struct UpdateAcknowledgementBody: Encodable {
+    let id: String
+    let referralId: String
+    let reference: String
+    let receivedAt: Date
+    let status: String
+
+    init(_ acknowledgement: UpdateAcknowledgement) {
+        id = acknowledgement.id.lowercased
+        referralId = acknowledgement.referralID.lowercased
+        reference = acknowledgement.reference
+        receivedAt = acknowledgement.receivedAt
+        status = acknowledgement.status
     }
 }
 

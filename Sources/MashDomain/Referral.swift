@@ -19,6 +19,8 @@ public struct Referral: Sendable, Equatable {
     public var referrerAnonymous: Bool
     public var policeRiskGrade: PoliceRiskGrade?
     public var receivedBy: ReceivedBy?
+    /// The detail of the updates taken in (see `updated(with:)`), oldest first.
+    public var updateDetails: [String] = []
 
     public enum Kind: String, Sendable, CaseIterable { case referral, notification }
     public enum FamilyInformed: String, Sendable, CaseIterable { case yes, no, notSafe = "not_safe" }
@@ -74,6 +76,11 @@ public struct HouseholdMember: Sendable, Equatable {
 public struct Concern: Sendable, Equatable {
     public var category: ConcernCategory
     public var detail: String?
+
+    public init(category: ConcernCategory, detail: String?) {
+        self.category = category
+        self.detail = detail
+    }
 }
 
 /// The categories of concern a referral may name (CONTRACT §3).

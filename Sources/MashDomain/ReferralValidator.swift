@@ -61,6 +61,27 @@ public struct ReferralValidator: Sendable {
     }
 }
 
+extension ReferralValidator {
+    /// Bounds on an update: as many new concerns as a referral may hold, and its
+    /// detail as long as any free text.
+    public var updateConcerns: ClosedRange<Int> { 0...limits.concerns.upperBound }
+
+    /// Reads an update (CONTRACT §2, `POST /v1/referrals/{id}/updates`):
+    /// `{"reference", "concerns": [...], "immediateDanger"?, "detail"}`, every
+    /// problem listed as for a referral.
+    public func validateUpdate(_ body: [UInt8], receivedAt now: Date) -> Result<ReferralUpdate, ReferralRejection> {
+        let json: JSONValue
+        do {
+            json = try JSONParser(maxDepth: limits.maxDepth).parse(body)
+        } catch {
+            return .failure(ReferralRejection(kind: .malformed, problems: [DocumentProblem(pointer: .root, detail: error.description)]))
+        }
+        var run = ValidationRun(validator: self, today: CalendarDate(now, in: timeZone), now: now, agencyKind: nil)
+        if let update = run.update(json), run.problems.problems.isEmpty { return .success(update) }
+        return .failure(ReferralRejection(kind: run.problems.hasShapeProblem ? .wrongShape : .invalid, problems: run.problems.problems))
+    }
+}
+
 /// The state of one validation: problems, warnings and the moment it is judged at.
 private struct ValidationRun {
     let validator: ReferralValidator
@@ -85,10 +106,7 @@ private struct ValidationRun {
 
     mutating func referral(_ json: JSONValue) -> Referral? {
         guard var document = problems.object(json, at: .root) else { return nil }
-        let reference = document.string("reference", required: true, maxLength: 64)
-        if let reference, !ReferralValidator.isReference(reference) {
-            problems.invalid(JSONPointer.root.appending("reference"), "may use only letters, digits and . _ : / -")
-        }
+        let reference = self.reference(in: &document)
         let kind = document.enumeration("kind", Referral.Kind.self) ?? .referral
         let submittedAt = document.formatted("submittedAt", format: "an RFC 3339 time with an offset, e.g. 2026-11-23T09:15:00Z", RFC3339.parse)
         if let submittedAt, submittedAt.timeIntervalSince(now) > validator.clockSkew {
@@ -125,6 +143,29 @@ private struct ValidationRun {
             childLocation: childLocation, familyInformed: familyInformed, consent: consent, childViews: childViews,
             confidentialFromFamily: confidential, referrerAnonymous: anonymous, policeRiskGrade: riskGrade, receivedBy: receivedBy
         )
+    }
+
+    mutating func update(_ json: JSONValue) -> ReferralUpdate? {
+        guard var document = problems.object(json, at: .root) else { return nil }
+        let reference = self.reference(in: &document)
+        let concerns = document.array("concerns", required: true, count: validator.updateConcerns)?.compactMap { concern($0.value, at: $0.pointer) }
+        let immediateDanger = document.bool("immediateDanger")
+        let detail = document.string("detail", required: true, maxLength: limits.maxFreeText)
+        document.finish()
+        if let detail, detail.allSatisfy(\.isWhitespace), !document.hasProblem(at: "detail") {
+            problems.invalid(JSONPointer.root.appending("detail"), "is blank: say what has changed")
+        }
+        guard let reference, let concerns, let detail else { return nil }
+        return ReferralUpdate(reference: reference, concerns: concerns, immediateDanger: immediateDanger, detail: detail)
+    }
+
+    /// The document's `reference`: required, at most 64 characters of letters, digits and . _ : / -
+    private func reference(in document: inout ObjectReader) -> String? {
+        let reference = document.string("reference", required: true, maxLength: 64)
+        if let reference, !ReferralValidator.isReference(reference) {
+            problems.invalid(JSONPointer.root.appending("reference"), "may use only letters, digits and . _ : / -")
+        }
+        return reference
     }
 
     mutating func referrer(_ object: ObjectReader) -> Referrer? {

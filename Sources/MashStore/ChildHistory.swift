@@ -43,7 +43,11 @@ extension Store {
     /// its own branch, given only the children it applies to (as arrays, so the
     /// statement never changes), and looks them up one at a time (LATERAL), so
     /// every branch uses its index and reads at most `historyLimit` referrals.
-    static func histories(of referrals: [Referral], on connection: PostgresConnection) throws -> [ReferralHistory] {
+    /// With `before`, only referrals that arrived before then count; the referral
+    /// `excluding` (the one being triaged again) never does.
+    static func histories(
+        of referrals: [Referral], before: Date? = nil, excluding: UUID? = nil, on connection: PostgresConnection
+    ) throws -> [ReferralHistory] {
         var byNHS = ChildColumns(), byNameWithoutNHS = ChildColumns(), byNameWithNHS = ChildColumns(), byDueDate = ChildColumns()
         for (index, referral) in referrals.enumerated() {
             for child in referral.children {
@@ -56,9 +60,9 @@ extension Store {
             }
         }
         let matches = try connection.query(prepared: "mash_child_history", historyStatement,
-                                           byNHS.parameters + byNameWithoutNHS.parameters + byNameWithNHS.parameters + byDueDate.parameters + [historyLimit])
+                                           byNHS.parameters + byNameWithoutNHS.parameters + byNameWithNHS.parameters + byDueDate.parameters + [historyLimit, before])
         var found = [[UUID: (receivedAt: Date, status: String, hub: String?)]](repeating: [:], count: referrals.count)
-        for row in matches {
+        for row in matches where try row.require(UUID.self, "id") != excluding {
             found[try row.require(Int.self, "idx")][try row.require(UUID.self, "id")] = (
                 try row.require(Date.self, "received_at"), try row.require(String.self, "status"), try row.decode(String.self, "hub_id")
             )
@@ -70,7 +74,8 @@ extension Store {
         }
     }
 
-    /// Four branches, each over its own six arrays (`ChildColumns`), then the limit.
+    /// Four branches, each over its own six arrays (`ChildColumns`), then the limit
+    /// and the time before which referrals count (null: any time).
     /// UNION ALL: an earlier referral found twice (it names two of the children)
     /// is counted once by `histories`, which keys what it finds by referral id.
     private static let historyStatement: String = {
@@ -91,7 +96,7 @@ extension Store {
                 CROSS JOIN LATERAL (
                     SELECT r.id, r.received_at, r.status, r.hub_id
                     FROM referral_children rc JOIN referrals r ON r.id = rc.referral_id
-                    WHERE \(match)
+                    WHERE \(match) AND rc.received_at < coalesce($\(matches.count * 6 + 2)::timestamptz, 'infinity')
                     ORDER BY rc.received_at DESC LIMIT $\(matches.count * 6 + 1)::int
                 ) x
                 """
@@ -114,5 +119,14 @@ struct ChildColumns {
 
     var parameters: [(any PostgresEncodable)?] {
         [owner, nhs, family, birth, due, postcode].map { PostgresArray($0) }
+    }
+}
+
+extension Store {
+    /// The history of a referral's children as it stood at `before` (default:
+    /// everything stored), leaving out the stored referral `excluding` itself, as
+    /// `mashctl rules explain` shows it.
+    public func history(of referral: Referral, before: Date? = nil, excluding: UUID? = nil) async throws -> ReferralHistory {
+        try await run { try Self.histories(of: [referral], before: before, excluding: excluding, on: $0)[0] }
     }
 }

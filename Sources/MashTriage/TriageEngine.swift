@@ -145,7 +145,7 @@ private struct Facts {
     /// The youngest born child's age in whole months, nil if every child is unborn.
     let youngestAgeInMonths: Int?
     let hasUnbornChild: Bool
-    /// The concerns' detail, lower-cased, as UTF-8 (searched for `textAny`).
+    /// The concerns' and updates' detail, lower-cased, as UTF-8 (searched for `textAny`).
     let concernText: [UInt8]
     /// Whether to give reasons (and evaluate every condition) or just verdicts.
     let explain: Bool
@@ -162,7 +162,7 @@ private struct Facts {
         let born = input.referral.children.filter { !Self.isUnborn($0) }.compactMap { $0.dateOfBirth }
         youngestAgeInMonths = born.map { $0.months(until: today) }.min()
         hasUnbornChild = input.referral.children.contains(where: Self.isUnborn)
-        concernText = Array(input.referral.concerns.compactMap { $0.detail }.joined(separator: "\n").lowercased().utf8)
+        concernText = Array((input.referral.concerns.compactMap(\.detail) + input.referral.updateDetails).joined(separator: "\n").lowercased().utf8)
     }
 
     static func isUnborn(_ child: Child) -> Bool {

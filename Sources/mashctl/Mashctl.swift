@@ -7,7 +7,7 @@ import MashStore
 struct Mashctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mashctl",
-        abstract: "Administer mash-broker: schema, agencies, hubs, tokens, quarantine, thresholds.",
+        abstract: "Administer mash-broker: schema, agencies, hubs, tokens, quarantine, thresholds, inboxes.",
         discussion: """
             Connects with --database-url, or MASH_DATABASE_URL, or libpq's PG* defaults;
             --dev talks to the cluster that `mashd --dev` runs under ./.mash-dev/.
@@ -16,7 +16,7 @@ struct Mashctl: AsyncParsableCommand {
         version: MashBroker.version,
         subcommands: [
             MigrateCommand.self, StatusCommand.self, AgencyCommand.self, HubCommand.self,
-            TokenCommand.self, QuarantineCommand.self, RulesCommand.self,
+            TokenCommand.self, QuarantineCommand.self, RulesCommand.self, InboxCommand.self,
         ]
     )
 

@@ -19,6 +19,8 @@ enum FieldValue {
     case flag(Bool)
     case time(Date)
     case list([Record])
+    /// Names such as flags: a JSON array of strings, comma-separated in a table.
+    case names([String])
     case null
 
     init(_ text: String?) { self = text.map(FieldValue.text) ?? .null }
@@ -86,6 +88,7 @@ enum RecordPrinter {
         case .flag(let flag): flag ? "yes" : "no"
         case .time(let time): RFC3339.format(time)
         case .list(let items): "\(items.count)"
+        case .names(let names): names.isEmpty ? "-" : names.joined(separator: ",")
         case .null: "-"
         }
     }
@@ -103,6 +106,7 @@ enum RecordPrinter {
         case .time(let time): quoted(RFC3339.format(time))
         case .null: "null"
         case .list(let records): "[" + records.map(json).joined(separator: ",") + "]"
+        case .names(let names): "[" + names.map(quoted).joined(separator: ",") + "]"
         }
     }
 

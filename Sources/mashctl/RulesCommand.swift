@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import MashDomain
 import MashStore
 import MashTriage
 
@@ -8,7 +9,7 @@ struct RulesCommand: AsyncParsableCommand {
         commandName: "rules",
         abstract: "The threshold document: how referrals are given a level, an urgency, a hub and a deadline.",
         discussion: "docs/THRESHOLDS.md explains the document for the MASH managers who edit it.",
-        subcommands: [Check.self, Apply.self, Show.self]
+        subcommands: [Check.self, Apply.self, Show.self, Explain.self]
     )
 
     struct Check: AsyncParsableCommand {
@@ -67,6 +68,100 @@ struct RulesCommand: AsyncParsableCommand {
                 throw CommandFailure(version.map { "there is no threshold version \($0)" } ?? "no threshold document has been applied yet")
             }
             RecordPrinter.printRecord(RulesCommand.record(shown, withDocument: true), format: output.format)
+        }
+    }
+
+    struct Explain: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Triage a referral again and show each rule and modifier tried, and why it matched or not.",
+            discussion: """
+                Evaluates the threshold document in use (or --rules FILE) as if the referral
+                arrived at --at (default now), with its children's history as it stood then.
+                A stored referral is given by id; a document not sent yet by --file, with the
+                --agency sending it. Nothing is stored.
+                Examples:
+                  mashctl rules explain 0b5c2a4e-8f1d-4c3e-9a77-2f6d1e0c9b41
+                  mashctl rules explain --file referral.json --agency demo-police --at 2026-12-24T17:30:00Z
+                  mashctl rules explain 0b5c2a4e-8f1d-4c3e-9a77-2f6d1e0c9b41 --rules draft.yaml
+                """
+        )
+        @OptionGroup var connection: ConnectionOptions
+        @OptionGroup var output: FormatOptions
+        @Argument(help: "The id of a stored referral.") var id: String?
+        @Option(help: "A referral document (JSON) instead of a stored referral.") var file: String?
+        @Option(help: "The agency sending --file (its kind is part of triage).") var agency: String?
+        @Option(help: "When the referral is taken to arrive: an RFC 3339 time (default now).") var at: String?
+        @Option(help: "A threshold document to use instead of the one in use.") var rules: String?
+
+        func validate() throws {
+            guard (id == nil) != (file == nil) else { throw ValidationError("give either a referral id or --file, not both") }
+            if let id, UUID(uuidString: id) == nil { throw ValidationError("'\(id)' is not a referral id") }
+            if file != nil, agency == nil { throw ValidationError("--file needs --agency: the sending agency's kind is part of triage") }
+            if let at, RFC3339.parse(at) == nil { throw ValidationError("--at '\(at)' is not an RFC 3339 time such as 2026-12-24T17:30:00Z") }
+        }
+
+        func run() async throws {
+            let arrival = at.flatMap(RFC3339.parse) ?? Date()
+            let (engine, version) = try await thresholds()
+            let referralID = id.flatMap(UUID.init(uuidString:))
+            let (subject, referral, agencyKind) = try await connection.withStore { store in
+                if let id, let referralID {
+                    guard let stored = try await store.storedReferral(id: referralID) else {
+                        throw CommandFailure("there is no referral \(id); `mashctl inbox HUB` lists a hub's referrals")
+                    }
+                    let referral = try Self.referral(Array(stored.document.utf8), receivedAt: stored.summary.receivedAt, agencyKind: stored.agencyKind, source: id)
+                    let updates = try stored.updates.map { document in
+                        try ReferralValidator().validateUpdate(Array(document.utf8), receivedAt: arrival).mapError { _ in
+                            CommandFailure("an update of \(id) no longer reads as valid")
+                        }.get()
+                    }
+                    return (id, referral.updated(with: updates), stored.agencyKind)
+                }
+                let file = file!
+                guard let sender = try await store.agencies().first(where: { $0.id == agency }) else {
+                    throw CommandFailure("there is no agency \(agency!); `mashctl agency list` shows the agencies")
+                }
+                let body = Array(try RulesCommand.read(file).utf8)
+                return (file, try Self.referral(body, receivedAt: arrival, agencyKind: sender.kind, source: file), sender.kind)
+            }
+            // A stored referral's own record is not part of its history.
+            let history = try await connection.withStore { try await $0.history(of: referral, before: arrival, excluding: referralID) }
+            let decision = engine.triage(TriageInput(referral: referral, agencyKind: agencyKind, arrival: arrival, history: history), explain: true)
+            RecordPrinter.printRecord(Record([
+                ("referral", .text(subject)), ("at", .time(arrival)), ("rulesVersion", version.map { .number($0) } ?? .text(rules ?? "")),
+                ("level", .number(decision.level)), ("rag", .text(decision.rag.rawValue)), ("hub", .text(decision.hub)),
+                ("dueAt", .time(decision.deadline)), ("flags", .names(decision.flags)), ("ruleId", .text(decision.rule)),
+                ("modifiers", .names(decision.modifiers)), ("outOfHours", .flag(decision.outOfHours)),
+                ("priorReferrals", .number(history.priorReferrals.count)), ("openCaseHub", FieldValue(history.openCaseHub)),
+                ("rules", .list(decision.trace.map { step in
+                    Record([("kind", .text(step.kind.rawValue)), ("id", .text(step.id)), ("matched", .flag(step.matched)),
+                            ("why", .text(step.reasons.joined(separator: "; ")))])
+                })),
+            ]), format: output.format)
+        }
+
+        /// The engine for --rules, or for the version in use (with its number).
+        private func thresholds() async throws -> (TriageEngine, Int?) {
+            if let rules {
+                let (document, _) = try await RulesCommand.checked(rules, connection: connection, format: output.format)
+                return (TriageEngine(document: document), nil)
+            }
+            guard let current = try await connection.withStore({ try await $0.thresholds() }) else {
+                throw CommandFailure("no threshold document has been applied yet; see `mashctl rules apply`")
+            }
+            let document = try ThresholdParser.parse(current.document).mapError { error in
+                CommandFailure("threshold version \(current.version) no longer parses: \(error.problems.map(\.message).joined(separator: "; "))")
+            }.get()
+            return (TriageEngine(document: document), current.version)
+        }
+
+        /// A referral document read as intake reads it; its problems, if any, fail the command.
+        private static func referral(_ body: [UInt8], receivedAt: Date, agencyKind: AgencyKind, source: String) throws -> Referral {
+            switch ReferralValidator().validate(body, receivedAt: receivedAt, agencyKind: agencyKind) {
+            case .success(let accepted): return accepted.referral
+            case .failure(let rejection):
+                throw CommandFailure("\(source) is not a valid referral: " + rejection.problems.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "))
+            }
         }
     }
 

@@ -1031,3 +1031,41 @@ struct WarningTests {
         #expect(pointers(rejection.problems) == ["/children/0/nhsNumber"])
     }
 }
+
+@Suite("ReferralValidator: updates")
+struct UpdateValidatorTests {
+    let validator = ReferralValidator()
+    let now = RFC3339.parse("2026-11-23T10:00:00Z")!
+
+    func validate(_ text: String) -> Result<ReferralUpdate, ReferralRejection> {
+        validator.validateUpdate(Array(text.utf8), receivedAt: now)
+    }
+
+    @Test func aCompleteUpdateIsRead() throws {
+        let update = try validate(#"{"reference": "U-1", "concerns": [{"category": "physical_abuse", "detail": "Bruising seen at school."}], "immediateDanger": true, "detail": "Written follow-up to the phone call."}"#).get()
+        #expect(update == ReferralUpdate(
+            reference: "U-1", concerns: [Concern(category: .physicalAbuse, detail: "Bruising seen at school.")],
+            immediateDanger: true, detail: "Written follow-up to the phone call."
+        ))
+        let minimal = try validate(#"{"reference": "U-2", "concerns": [], "detail": "Nothing new about the concerns."}"#).get()
+        #expect(minimal.immediateDanger == nil && minimal.concerns.isEmpty)
+    }
+
+    @Test func everyProblemIsListedByPointer() {
+        guard case .failure(let rejection) = validate(#"{"reference": "no spaces", "concerns": [{"category": "nope"}, 3], "immediateDanger": "yes", "detail": "   ", "extra": 1}"#) else {
+            Issue.record("should be refused")
+            return
+        }
+        #expect(Set(rejection.problems.map(\.pointer)) == ["/reference", "/concerns/0/category", "/concerns/1", "/immediateDanger", "/detail", "/extra"])
+        guard case .failure(let missing) = validate("{}") else {
+            Issue.record("should be refused")
+            return
+        }
+        #expect(Set(missing.problems.map(\.pointer)) == ["/reference", "/concerns", "/detail"])
+        guard case .failure(let malformed) = validate(#"{"reference": "#) else {
+            Issue.record("should be refused")
+            return
+        }
+        #expect(malformed.kind == .malformed)
+    }
+}

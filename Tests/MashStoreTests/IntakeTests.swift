@@ -2,6 +2,7 @@ import Foundation
 import MashDomain
 @testable import MashStore
 import MashTesting
+import MashTriage
 import Testing
 
 @Suite("Storing referrals")
@@ -238,5 +239,18 @@ struct DirectoryTests {
         #expect(try await store.hubs().map(\.id) == ["edt"])
         let missing = await #expect(throws: StoreError.self) { try await store.updateHub(id: "nope", name: "x", capacity: nil, deliveryWindow: nil) }
         #expect(missing?.code == .notFound)
+    }
+}
+
+@Suite("Applying threshold documents")
+struct ThresholdStoreTests {
+    @Test func aDocumentRoutingToAHubThatDoesNotExistIsRefusedAndNothingIsStored() async throws {
+        let store = try await TestCluster.freshDatabase().store()
+        _ = try await store.addHub(id: "mash-screening", name: "MASH screening")
+        let document = try ThresholdParser.parse(DefaultThresholds.yaml).get()
+        let refused = await #expect(throws: StoreError.self) { try await store.applyThresholds(document, text: DefaultThresholds.yaml) }
+        #expect(refused?.code == .invalid)
+        #expect(refused?.message == "the document routes to hubs that do not exist: child-protection, children-in-need, early-help, edt, lado")
+        #expect(try await store.thresholds() == nil)
     }
 }

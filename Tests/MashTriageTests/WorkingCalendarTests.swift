@@ -95,4 +95,53 @@ struct TriagePropertyTests {
             #expect(with.deadline <= without.deadline)
         }
     }
+
+    /// Any referral, then any update taken in at a later time: the standing triage
+    /// is raised or left alone, never lowered, and its deadline never moves later.
+    @Test func anUpdateNeverLowersAReferral() throws {
+        let engine = TriageEngine(document: try defaultDocument())
+        var random = SeededGenerator(state: 7)
+        var raisedCount = 0
+        for _ in 0..<500 {
+            let arrival = instant("2026-11-23T10:00:00Z").addingTimeInterval(Double.random(in: 0..<(60 * 86_400), using: &random))
+            let original = try referral(concerns: [Self.concerns.randomElement(using: &random)!], immediateDanger: Bool.random(using: &random), arrival: arrival)
+            let first = engine.triage(TriageInput(referral: original, agencyKind: .police, arrival: arrival))
+            let standing = StandingTriage(
+                level: first.level, rag: first.rag, hub: first.hub, deadline: first.deadline, flags: first.flags,
+                rule: first.rule, modifiers: first.modifiers, thresholdVersion: 1
+            )
+            let update = ReferralUpdate(
+                reference: "U", concerns: [Concern(category: ConcernCategory(rawValue: Self.concerns.randomElement(using: &random)!)!, detail: nil)],
+                immediateDanger: [nil, false, true].randomElement(using: &random)!, detail: ["He has left.", "She was choked last night."].randomElement(using: &random)!
+            )
+            let later = arrival.addingTimeInterval(Double.random(in: 60...(5 * 86_400), using: &random))
+            let again = engine.triage(TriageInput(referral: original.updated(with: [update]), agencyKind: .police, arrival: later))
+            guard let raised = standing.raised(by: again, thresholdVersion: 2) else {
+                #expect(again.level <= standing.level && again.rag <= standing.rag, "nothing raised means nothing higher")
+                continue
+            }
+            raisedCount += 1
+            #expect(raised.level >= standing.level && raised.rag >= standing.rag)
+            #expect(raised.level > standing.level || raised.rag > standing.rag)
+            #expect(raised.deadline <= standing.deadline)
+            #expect(Set(standing.flags).isSubset(of: Set(raised.flags)))
+            #expect(raised.hub == again.hub && raised.rule == again.rule && raised.thresholdVersion == 2)
+        }
+        #expect(raisedCount > 50, "the generated updates should raise a fair share of referrals (\(raisedCount))")
+    }
+
+    @Test func anUpdateIsTakenInWithItsConcernsDangerAndDetail() throws {
+        let engine = TriageEngine(document: try defaultDocument())
+        let arrival = instant("2026-11-24T10:00:00Z")
+        let original = try referral(concerns: ["neglect"], arrival: arrival)
+        let updated = original.updated(with: [
+            ReferralUpdate(reference: "U-1", concerns: [], immediateDanger: true, detail: "He came back."),
+            ReferralUpdate(reference: "U-2", concerns: [Concern(category: .other, detail: nil)], immediateDanger: false, detail: "She says he strangled her."),
+        ])
+        #expect(updated.immediateDanger, "a later update saying false does not take danger back")
+        #expect(updated.concerns.map(\.category) == [.neglect, .other])
+        let decision = engine.triage(TriageInput(referral: updated, agencyKind: .police, arrival: arrival))
+        #expect(decision.rule == "immediate-danger")
+        #expect(decision.flags.contains("weapon-or-strangulation"), "an update's detail is read like a concern's")
+    }
 }

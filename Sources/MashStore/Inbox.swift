@@ -1,0 +1,96 @@
+import Foundation
+import MashDomain
+import MashTriage
+import Postgres
+
+/// A referral as a coordinator lists it: who sent it, when, where it stands, and
+/// how it was triaged.
+public struct ReferralSummary: Sendable, Equatable {
+    public let id: UUID
+    public let reference: String
+    public let agencyID: String
+    public let receivedAt: Date
+    public let status: String
+    /// Nil only for referrals stored before triage existed.
+    public let triage: StandingTriage?
+
+    static let columns = """
+        id, reference, agency_id, received_at, status, level, rag, hub_id, deadline,
+        flags::text AS flags, triage_rule, triage_modifiers::text AS triage_modifiers, threshold_version
+        """
+
+    init(row: PostgresRow) throws {
+        id = try row.require(UUID.self, "id")
+        reference = try row.require(String.self, "reference")
+        agencyID = try row.require(String.self, "agency_id")
+        receivedAt = try row.require(Date.self, "received_at")
+        status = try row.require(String.self, "status")
+        guard let level = try row.decode(Int.self, "level") else {
+            triage = nil
+            return
+        }
+        let names = { (column: String) in
+            try JSONDecoder().decode([String].self, from: Data(try row.require(String.self, column).utf8))
+        }
+        let rag = try row.require(String.self, "rag")
+        guard let ragValue = RAG(rawValue: rag) else { throw StoreError(.invalid, "referral \(id) has an unknown RAG \(rag)") }
+        triage = StandingTriage(
+            level: level, rag: ragValue, hub: try row.require(String.self, "hub_id"),
+            deadline: try row.require(Date.self, "deadline"), flags: try names("flags"),
+            rule: try row.require(String.self, "triage_rule"), modifiers: try names("triage_modifiers"),
+            thresholdVersion: try row.require(Int.self, "threshold_version")
+        )
+    }
+}
+
+extension Store {
+    /// A hub's open referrals (not yet decided, closed or given up) in priority
+    /// order: red, amber, green, then the earliest deadline, then the oldest.
+    /// Only those of one `rag`, or past their deadline at `overdueAt`, if given.
+    public func inbox(hub: String, rag: String? = nil, overdueAt: Date? = nil, limit: Int = 100) async throws -> [ReferralSummary] {
+        try await run { connection in
+            try connection.query("""
+                SELECT \(ReferralSummary.columns) FROM referrals
+                WHERE hub_id = $1 AND status = ANY($2::text[])
+                  AND ($3::text IS NULL OR rag = $3) AND ($4::timestamptz IS NULL OR deadline < $4)
+                ORDER BY array_position(ARRAY['red', 'amber', 'green'], rag), deadline, received_at
+                LIMIT $5
+                """, [hub, PostgresArray(Self.openStatuses), rag, overdueAt, limit]
+            ).map(ReferralSummary.init(row:))
+        }
+    }
+
+    /// A referral with its document as stored and its agency's kind, or nil if there
+    /// is none: what `mashctl rules explain` triages again.
+    public func storedReferral(id: UUID) async throws -> StoredReferral? {
+        try await run { connection in
+            try connection.query("""
+                SELECT s.*, a.kind AS agency_kind
+                FROM (SELECT \(ReferralSummary.columns), document::text AS document FROM referrals WHERE id = $1) s
+                JOIN agencies a ON a.id = s.agency_id
+                """, [id]
+            ).first.map { row in
+                let kind = try row.require(String.self, "agency_kind")
+                guard let agencyKind = AgencyKind(rawValue: kind) else {
+                    throw StoreError(.invalid, "agency \(try row.require(String.self, "agency_id")) has an unknown kind \(kind)")
+                }
+                let updates = try connection.query(
+                    "SELECT document::text AS document FROM referral_updates WHERE referral_id = $1 ORDER BY received_at, id", [id]
+                ).map { try $0.require(String.self, "document") }
+                return StoredReferral(
+                    summary: try ReferralSummary(row: row), document: try row.require(String.self, "document"),
+                    updates: updates, agencyKind: agencyKind
+                )
+            }
+        }
+    }
+}
+
+/// A referral with its document and its updates' (as stored: jsonb's key order
+/// and spacing, updates oldest first) and the kind of agency that sent it.
+public struct StoredReferral: Sendable {
+    public let summary: ReferralSummary
+    public let document: String
+    public let updates: [String]
+    public let agencyKind: AgencyKind
+}
