@@ -31,6 +31,8 @@ public struct SystemStatus: Sendable {
     /// Daemons that reported in within the last minute.
     public let daemons: [DaemonRecord]
     public let referralsByStatus: [(status: String, count: Int)]
+    /// Every hub's open referrals (see `Store.inbox`) and how many are past their deadline.
+    public let inboxes: [(hub: String, open: Int, overdue: Int)]
     public let quarantined: Int
 }
 
@@ -69,8 +71,14 @@ extension Store {
             let counts = try connection.query(
                 "SELECT status, count(*) AS n FROM referrals GROUP BY status ORDER BY status"
             ).map { (status: try $0.require(String.self, "status"), count: try $0.require(Int.self, "n")) }
+            let inboxes = try connection.query("""
+                SELECT h.id AS hub, count(r.id) AS open, count(r.id) FILTER (WHERE r.deadline < now()) AS overdue
+                FROM hubs h LEFT JOIN referrals r ON r.hub_id = h.id AND r.status = ANY($1::text[])
+                GROUP BY h.id ORDER BY h.id
+                """, [PostgresArray(Self.openStatuses)]
+            ).map { (hub: try $0.require(String.self, "hub"), open: try $0.require(Int.self, "open"), overdue: try $0.require(Int.self, "overdue")) }
             let quarantined = try connection.query("SELECT count(*) AS n FROM quarantine")[0].require(Int.self, "n")
-            return SystemStatus(schemaVersion: schemaVersion, daemons: daemons, referralsByStatus: counts, quarantined: quarantined)
+            return SystemStatus(schemaVersion: schemaVersion, daemons: daemons, referralsByStatus: counts, inboxes: inboxes, quarantined: quarantined)
         }
     }
 }

@@ -4,7 +4,7 @@ import MashStore
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
-        abstract: "Show the schema and threshold versions, the daemons seen in the last minute and referral counts.",
+        abstract: "Show the schema and threshold versions, the daemons seen in the last minute, referral counts and inbox depths.",
         discussion: "Example: mashctl --dev status --format json"
     )
 
@@ -27,6 +27,8 @@ struct StatusCommand: AsyncParsableCommand {
                         ("thresholdVersion", daemon.thresholdVersion.map { .number($0) } ?? .null)])
             })),
             ("referrals", .list(status.referralsByStatus.map { Record([("status", .text($0.status)), ("count", .number($0.count))]) })),
+            ("inboxes", .list(status.inboxes.map { Record([("hub", .text($0.hub)), ("open", .number($0.open)), ("overdue", .number($0.overdue))]) })),
+            ("overdue", .number(status.inboxes.map(\.overdue).reduce(0, +))),
             ("quarantined", .number(status.quarantined)),
         ]), format: output.format)
     }

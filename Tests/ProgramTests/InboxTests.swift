@@ -63,6 +63,11 @@ struct InboxTests {
         try await setup.store.pool.withConnection { try $0.query("UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference = 'G-2'") }
         #expect(try inbox("mash-screening", setup, ["--overdue"]).map { $0["reference"] as? String } == ["G-2"])
         #expect(try inbox("early-help", setup).isEmpty)
+        let status = try #require(try mashctl(["status"], setup) as? [String: Any])
+        let depths = try #require(status["inboxes"] as? [[String: Any]])
+        #expect(depths.first { $0["hub"] as? String == "mash-screening" }.map { "\($0["open"]!)/\($0["overdue"]!)" } == "3/1")
+        #expect(depths.first { $0["hub"] as? String == "early-help" }.map { "\($0["open"]!)/\($0["overdue"]!)" } == "0/0")
+        #expect(status["overdue"] as? Int == 1)
 
         let unknown = try CLI.run("mashctl", ["inbox", "no-such-hub", "--database-url", setup.database.connectionString])
         #expect(unknown.status == 1)
