@@ -34,7 +34,17 @@ function init(args)
    local first, last = document:find("@REFERENCE@", 1, true)
    assert(first, "no @REFERENCE@ in " .. path)
    prefix = document:sub(1, first - 1) .. string.format("%s/t%02d/", tag, id)
-   suffix = document:sub(last + 1)
+   -- The rest, cut once where each request puts its own family name (twice: the
+   -- children are siblings) and NHS numbers, so a request only joins pieces.
+   pieces = {}
+   local rest = document:sub(last + 1)
+   for _, marker in ipairs({'"familyName": "Hughes', "9434765919", '"familyName": "Hughes', "4857773457"}) do
+      local at, stop = rest:find(marker, 1, true)
+      assert(at, "bench/referral.json has changed: no " .. marker)
+      table.insert(pieces, rest:sub(1, stop - (marker:sub(1, 1) == '"' and 0 or #marker)))
+      rest = rest:sub(stop + 1)
+   end
+   table.insert(pieces, rest)
    counter = 0
    -- Different NHS numbers in every run and phase against the same database.
    tag_seed = 0
@@ -48,16 +58,17 @@ function init(args)
    wrk.headers["Authorization"] = "Bearer " .. token
 end
 
--- A valid NHS number near `base` (modulus 11 check digit; a base whose check
--- would be 10 moves on to the next).
+-- A valid NHS number near `base` (modulus 11 check digit, weights 2 to 10 from
+-- the right; a base whose check would be 10 moves on to the next).
 local function nhs_number(base)
    while true do
-      local digits = string.format("%09d", base % 1000000000)
-      local sum = 0
-      for i = 1, 9 do sum = sum + tonumber(digits:sub(i, i)) * (11 - i) end
-      local check = 11 - sum % 11
-      if check == 11 then check = 0 end
-      if check ~= 10 then return digits .. check end
+      local number, sum, rest = base % 1000000000, 0, base % 1000000000
+      for weight = 2, 10 do
+         sum = sum + (rest % 10) * weight
+         rest = math.floor(rest / 10)
+      end
+      local check = (11 - sum % 11) % 11
+      if check ~= 10 then return string.format("%09d%d", number, check) end
       base = base + 1
    end
 end
@@ -76,9 +87,11 @@ function request()
    counter = counter + 1
    -- The run's tag differs between runs, the thread and counter within one.
    local base = (tag_seed + id * 2) * 10000000 + counter * 2
-   local children = suffix:gsub("9434765919", nhs_number(base), 1):gsub("4857773457", nhs_number(base + 1), 1)
-      :gsub('"familyName": "Hughes"', '"familyName": "Hughes' .. letters(base) .. '"')
-   return wrk.format(nil, nil, nil, prefix .. string.format("%09d", counter) .. children)
+   local family = letters(base)
+   return wrk.format(nil, nil, nil, table.concat({
+      prefix, string.format("%09d", counter),
+      pieces[1], family, pieces[2], nhs_number(base), pieces[3], family, pieces[4], nhs_number(base + 1), pieces[5],
+   }))
 end
 
 function response(status, headers, body)
