@@ -68,12 +68,12 @@ public final class PostgresConnection {
     /// Runs a statement that is prepared on this connection the first time `name`
     /// is used, so that later runs skip parsing and, once the server settles on a
     /// generic plan, planning. A name must always come with the same SQL and the
-    /// same parameter types.
+    /// same parameter types; the SQL is only built when it is first prepared.
     @discardableResult
-    public func query(prepared name: String, _ sql: String, _ parameters: [(any PostgresEncodable)?]) throws -> PostgresRows {
+    public func query(prepared name: String, _ sql: @autoclosure () -> String, _ parameters: [(any PostgresEncodable)?]) throws -> PostgresRows {
         try withBound(parameters) { types, values, lengths, formats in
             if !preparedStatements.contains(name) {
-                _ = try collect(PQprepare(raw, name, sql, Int32(parameters.count), types))
+                _ = try collect(PQprepare(raw, name, sql(), Int32(parameters.count), types))
                 preparedStatements.insert(name)
             }
             return PQexecPrepared(raw, name, Int32(parameters.count), values, lengths, formats, 1)
