@@ -46,6 +46,16 @@ public struct ReferralValidator: Sendable {
     }
 
     public func validate(_ body: [UInt8], receivedAt now: Date, agencyKind: AgencyKind? = nil) -> Result<Accepted, ReferralRejection> {
+        read(body, receivedAt: now, agencyKind: agencyKind) { run, json in
+            run.referral(json).map { Accepted(referral: $0, warnings: run.warnings) }
+        }
+    }
+
+    /// Parses `body` and reads it with `document`; any problem refuses it, with
+    /// every problem listed.
+    private func read<Document>(
+        _ body: [UInt8], receivedAt now: Date, agencyKind: AgencyKind?, _ document: (inout ValidationRun, JSONValue) -> Document?
+    ) -> Result<Document, ReferralRejection> {
         let json: JSONValue
         do {
             json = try JSONParser(maxDepth: limits.maxDepth).parse(body)
@@ -53,10 +63,7 @@ public struct ReferralValidator: Sendable {
             return .failure(ReferralRejection(kind: .malformed, problems: [DocumentProblem(pointer: .root, detail: error.description)]))
         }
         var run = ValidationRun(validator: self, today: CalendarDate(now, in: timeZone), now: now, agencyKind: agencyKind)
-        let referral = run.referral(json)
-        if let referral, run.problems.problems.isEmpty {
-            return .success(Accepted(referral: referral, warnings: run.warnings))
-        }
+        if let read = document(&run, json), run.problems.problems.isEmpty { return .success(read) }
         return .failure(ReferralRejection(kind: run.problems.hasShapeProblem ? .wrongShape : .invalid, problems: run.problems.problems))
     }
 }
@@ -70,15 +77,7 @@ extension ReferralValidator {
     /// `{"reference", "concerns": [...], "immediateDanger"?, "detail"}`, every
     /// problem listed as for a referral.
     public func validateUpdate(_ body: [UInt8], receivedAt now: Date) -> Result<ReferralUpdate, ReferralRejection> {
-        let json: JSONValue
-        do {
-            json = try JSONParser(maxDepth: limits.maxDepth).parse(body)
-        } catch {
-            return .failure(ReferralRejection(kind: .malformed, problems: [DocumentProblem(pointer: .root, detail: error.description)]))
-        }
-        var run = ValidationRun(validator: self, today: CalendarDate(now, in: timeZone), now: now, agencyKind: nil)
-        if let update = run.update(json), run.problems.problems.isEmpty { return .success(update) }
-        return .failure(ReferralRejection(kind: run.problems.hasShapeProblem ? .wrongShape : .invalid, problems: run.problems.problems))
+        read(body, receivedAt: now, agencyKind: nil) { run, json in run.update(json) }
     }
 }
 
