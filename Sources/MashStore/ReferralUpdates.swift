@@ -62,9 +62,9 @@ extension Store {
                 var triage: (decision: TriageDecision, raised: StandingTriage?)?
                 if let standing = referral.triage, Self.openStatuses.contains(referral.status) {
                     let updates = try earlier.map { row in
-                        try Self.storedUpdate(try row.require(String.self, "document"), validator: validator, arrival: arrival)
+                        try Self.readStoredUpdate(try row.require(String.self, "document"), validator: validator, arrival: arrival)
                     } + [update]
-                    let original = try Self.storedReferral(
+                    let original = try Self.readStoredReferral(
                         try referralRow.require(String.self, "document"), validator: validator, receivedAt: referral.receivedAt, agencyKind: agencyKind
                     )
                     let updated = original.updated(with: updates)
@@ -102,7 +102,7 @@ extension Store {
     }
 
     /// A stored referral document read again as intake read it when it arrived.
-    static func storedReferral(_ document: String, validator: ReferralValidator, receivedAt: Date, agencyKind: AgencyKind) throws -> Referral {
+    private static func readStoredReferral(_ document: String, validator: ReferralValidator, receivedAt: Date, agencyKind: AgencyKind) throws -> Referral {
         switch validator.validate(Array(document.utf8), receivedAt: receivedAt, agencyKind: agencyKind) {
         case .success(let accepted): return accepted.referral
         case .failure(let rejection): throw StoreError(.invalid, "a stored referral no longer reads as valid: \(rejection.problems.count) problems")
@@ -110,7 +110,7 @@ extension Store {
     }
 
     /// A stored update read again as it was read when it arrived.
-    private static func storedUpdate(_ document: String, validator: ReferralValidator, arrival: Date) throws -> ReferralUpdate {
+    private static func readStoredUpdate(_ document: String, validator: ReferralValidator, arrival: Date) throws -> ReferralUpdate {
         switch validator.validateUpdate(Array(document.utf8), receivedAt: arrival) {
         case .success(let update): return update
         case .failure(let rejection): throw StoreError(.invalid, "a stored update no longer reads as valid: \(rejection.problems.count) problems")
