@@ -12,6 +12,9 @@ public struct MashAPI: Sendable {
         public var tokenCacheLifetime: Duration = .seconds(5)
         /// The `Retry-After` sent with 503 while the database is unreachable.
         public var retryAfterSeconds = 5
+        /// How often a waiting lease request looks in its inbox even when nothing
+        /// woke it (a NOTIFY lost while the listener reconnected, say).
+        public var leaseSafetyPoll: Duration = .seconds(5)
         public init() {}
     }
 
@@ -35,6 +38,7 @@ public struct MashAPI: Sendable {
             cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime)
         ))
         ReferralRoutes(store: store, validator: ReferralValidator(), thresholds: thresholds, bodyLimit: configuration.bodyLimit).register(on: v1)
+        HubRoutes(store: store, safetyPoll: configuration.leaseSafetyPoll).register(on: v1)
         return router
     }
 }

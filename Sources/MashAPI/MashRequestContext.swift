@@ -25,4 +25,18 @@ public struct MashRequestContext: RequestContext {
             throw Problem.unauthorized
         }
     }
+
+    /// The hub named in the path, which this request's token must belong to: 403
+    /// for an agency's token, 404 for another hub's (whose inbox it may not know of).
+    func requireHub(_ hub: String?) throws -> String {
+        switch principal {
+        case .hub(let id):
+            guard let hub, hub == id else { throw Problem.notFound }
+            return id
+        case .agency:
+            throw Problem.forbidden("This endpoint is for hub systems; the token belongs to an agency.")
+        case nil:
+            throw Problem.unauthorized
+        }
+    }
 }

@@ -70,6 +70,47 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         headers: [.retryAfter: "30"]
     )
 
+    /// What a client may send a document for, as problem details name it.
+    enum Submission: String {
+        case referral, update
+        case leaseRequest = "lease-request"
+        case decision
+
+        var name: String { rawValue.replacingOccurrences(of: "-", with: " ") }
+        var withArticle: String { (self == .update ? "an " : "a ") + name }
+    }
+
+    /// The answer to a document refused by validation: 400 when it is not JSON or
+    /// not shaped like `what`, 422 when its values break the rules; every problem
+    /// listed in `errors`.
+    static func refused(_ rejection: ReferralRejection, of what: Submission) -> Problem {
+        let count = rejection.problems.count
+        switch rejection.kind {
+        case .malformed:
+            return Problem(.badRequest, "malformed-json", "Malformed JSON", detail: rejection.problems.first?.detail ?? "The body is not JSON.", errors: rejection.problems)
+        case .wrongShape:
+            return Problem(.badRequest, "invalid-shape", "Not \(what.withArticle) document", detail: "The document does not have the shape of \(what.withArticle): \(count) problem\(count == 1 ? "" : "s") listed in errors.", errors: rejection.problems)
+        case .invalid:
+            return Problem(.unprocessableContent, "invalid-\(what.rawValue)", "Invalid \(what.name)", detail: "The \(what.name) breaks \(count) rule\(count == 1 ? "" : "s"), listed in errors.", errors: rejection.problems)
+        }
+    }
+
+    /// An ack or release on a lease that is no longer live.
+    static func leaseConflict(_ detail: String) -> Problem {
+        Problem(.conflict, "lease-conflict", "Lease no longer live", detail: detail)
+    }
+
+    static func decisionConflict(_ detail: String) -> Problem {
+        Problem(.conflict, "decision-conflict", "Cannot record this decision", detail: detail)
+    }
+
+    /// Too many lease requests are already waiting in this daemon.
+    static let tooManyWaiting = Problem(
+        .serviceUnavailable, "too-many-waiting", "Too many lease requests waiting",
+        detail: "This daemon already holds as many waiting lease requests as it allows. Retry shortly, or wait less (waitSeconds).",
+        headers: [.retryAfter: "1"]
+    )
+
     static let internalError = Problem(
         .internalServerError, "internal", "Internal error",
         detail: "Something went wrong inside mash-broker; nothing was stored. Retry later with the same reference."

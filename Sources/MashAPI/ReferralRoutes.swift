@@ -22,7 +22,7 @@ struct ReferralRoutes {
     /// after the referral is committed; anything refused is quarantined first.
     @Sendable func submit(_ request: Request, context: MashRequestContext) async throws -> Response {
         let agency = try context.requireAgency()
-        let body = try await readJSONBody(request)
+        let body = try await JSONBody.read(request, limit: bodyLimit)
         switch validator.validate(body, receivedAt: Date(), agencyKind: agency.kind) {
         case .failure(let rejection):
             throw try await quarantine(body, of: request, refused: rejection, context: context, what: .referral)
@@ -65,7 +65,7 @@ struct ReferralRoutes {
     @Sendable func addUpdate(_ request: Request, context: MashRequestContext) async throws -> Response {
         let agency = try context.requireAgency()
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw Problem.notFound }
-        let body = try await readJSONBody(request)
+        let body = try await JSONBody.read(request, limit: bodyLimit)
         switch validator.validateUpdate(body, receivedAt: Date()) {
         case .failure(let rejection):
             throw try await quarantine(body, of: request, refused: rejection, context: context, what: .update)
@@ -92,67 +92,21 @@ struct ReferralRoutes {
         }
     }
 
-    /// The body of a JSON request, refused with 415 or 413 before it is read in
-    /// full when its type or length is wrong.
-    private func readJSONBody(_ request: Request) async throws -> [UInt8] {
-        guard Self.isJSON(request.headers[.contentType]) else {
-            throw Problem(.unsupportedMediaType, "unsupported-media-type", "Unsupported media type", detail: "Send the document as application/json.")
-        }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > bodyLimit {
-            throw Self.tooLarge(bodyLimit)
-        }
-        do {
-            return Array(try await request.body.collect(upTo: bodyLimit).readableBytesView)
-        } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-            throw Self.tooLarge(bodyLimit)
-        }
-    }
-
     /// Keeps a refused submission in quarantine, so the MASH can chase its sender,
     /// and returns the problem to answer with.
     private func quarantine(
-        _ body: [UInt8], of request: Request, refused rejection: ReferralRejection, context: MashRequestContext, what: Submission
+        _ body: [UInt8], of request: Request, refused rejection: ReferralRejection, context: MashRequestContext, what: Problem.Submission
     ) async throws -> Problem {
         let agency = try context.requireAgency()
-        let problem = Self.problem(for: rejection, of: what)
+        let problem = Problem.refused(rejection, of: what)
         try await store.quarantine(
             agencyID: agency.id, contentType: request.headers[.contentType], body: body,
             httpStatus: problem.status.code, problems: rejection.problems
         )
-        context.logger.info("\(what.rawValue) refused", metadata: [
+        context.logger.info("\(what.name) refused", metadata: [
             "agency": "\(agency.id)", "status": "\(problem.status.code)", "problems": "\(rejection.problems.count)",
         ])
         return problem
-    }
-
-    static func isJSON(_ contentType: String?) -> Bool {
-        guard let contentType else { return false }
-        let parts = contentType.lowercased().split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.first == "application/json" else { return false }
-        // Only UTF-8 is JSON (RFC 8259); a charset, if named, must say so.
-        return parts.dropFirst().allSatisfy { !$0.hasPrefix("charset=") || $0 == "charset=utf-8" || $0 == "charset=\"utf-8\"" }
-    }
-
-    static func tooLarge(_ limit: Int) -> Problem {
-        Problem(.contentTooLarge, "too-large", "Request body too large", detail: "A referral or update may be at most \(limit) bytes.")
-    }
-
-    /// What an agency may submit, as problem details name it.
-    enum Submission: String {
-        case referral, update
-        var withArticle: String { self == .referral ? "a referral" : "an update" }
-    }
-
-    static func problem(for rejection: ReferralRejection, of what: Submission) -> Problem {
-        let count = rejection.problems.count
-        switch rejection.kind {
-        case .malformed:
-            return Problem(.badRequest, "malformed-json", "Malformed JSON", detail: rejection.problems.first?.detail ?? "The body is not JSON.", errors: rejection.problems)
-        case .wrongShape:
-            return Problem(.badRequest, "invalid-shape", "Not \(what.withArticle) document", detail: "The document does not have the shape of \(what.withArticle): \(count) problem\(count == 1 ? "" : "s") listed in errors.", errors: rejection.problems)
-        case .invalid:
-            return Problem(.unprocessableContent, "invalid-\(what.rawValue)", "Invalid \(what.rawValue)", detail: "The \(what.rawValue) breaks \(count) rule\(count == 1 ? "" : "s"), listed in errors.", errors: rejection.problems)
-        }
     }
 }
 
@@ -192,7 +146,7 @@ struct UpdateAcknowledgementBody: Encodable {
 }
 
 /// What an agency sees of its referral. `decision` stays null until a screening
-/// decision exists.
+/// decision exists; its reason, for the record, is never shown.
 struct StatusBody: Encodable {
     let view: ReferralStatusView
     init(_ view: ReferralStatusView) { self.view = view }
@@ -205,7 +159,26 @@ struct StatusBody: Encodable {
         try container.encode(view.reference, forKey: .reference)
         try container.encode(view.receivedAt, forKey: .receivedAt)
         try container.encode(view.status, forKey: .status)
-        try container.encodeNil(forKey: .decision)
+        if let decision = view.decision {
+            try container.encode(DecisionView(decision), forKey: .decision)
+        } else {
+            try container.encodeNil(forKey: .decision)
+        }
+    }
+
+    /// `{"outcome", "decidedAt", "feedback"}`: feedback null when none was given.
+    private struct DecisionView: Encodable {
+        let decision: ScreeningDecision
+        init(_ decision: ScreeningDecision) { self.decision = decision }
+
+        enum CodingKeys: String, CodingKey { case outcome, decidedAt, feedback }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(decision.outcome, forKey: .outcome)
+            try container.encode(decision.decidedAt, forKey: .decidedAt)
+            try container.encode(decision.feedback, forKey: .feedback)
+        }
     }
 }
 

@@ -58,3 +58,18 @@ final class ProblemList {
         return ObjectReader(object: object, pointer: pointer, problems: self)
     }
 }
+
+/// Parses a JSON body and reads it with `read`, which records its problems in the
+/// list it is given; any problem refuses the document, with every one listed.
+func readDocument<Document>(
+    _ body: [UInt8], maxDepth: Int, problems: ProblemList, _ read: (JSONValue) -> Document?
+) -> Result<Document, ReferralRejection> {
+    let json: JSONValue
+    do {
+        json = try JSONParser(maxDepth: maxDepth).parse(body)
+    } catch {
+        return .failure(ReferralRejection(kind: .malformed, problems: [DocumentProblem(pointer: .root, detail: error.description)]))
+    }
+    if let document = read(json), problems.problems.isEmpty { return .success(document) }
+    return .failure(ReferralRejection(kind: problems.hasShapeProblem ? .wrongShape : .invalid, problems: problems.problems))
+}

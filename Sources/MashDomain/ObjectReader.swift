@@ -59,6 +59,20 @@ struct ObjectReader {
         return flag
     }
 
+    /// A whole number within `range`.
+    mutating func integer(_ key: String, required: Bool = false, range: ClosedRange<Int>) -> Int? {
+        guard let value = value(key, required: required) else { return nil }
+        guard case .number(let text) = value else {
+            problems.wrongType(pointer.appending(key), expected: "a whole number", found: value)
+            return nil
+        }
+        guard let number = Int(text), range.contains(number) else {
+            problems.invalid(pointer.appending(key), "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+            return nil
+        }
+        return number
+    }
+
     /// One of an enumeration's raw values; the problem lists the allowed ones.
     mutating func enumeration<E: RawRepresentable & CaseIterable>(_ key: String, _ type: E.Type, required: Bool = false) -> E?
     where E.RawValue == String {

@@ -56,15 +56,8 @@ public struct ReferralValidator: Sendable {
     private func read<Document>(
         _ body: [UInt8], receivedAt now: Date, agencyKind: AgencyKind?, _ document: (inout ValidationRun, JSONValue) -> Document?
     ) -> Result<Document, ReferralRejection> {
-        let json: JSONValue
-        do {
-            json = try JSONParser(maxDepth: limits.maxDepth).parse(body)
-        } catch {
-            return .failure(ReferralRejection(kind: .malformed, problems: [DocumentProblem(pointer: .root, detail: error.description)]))
-        }
         var run = ValidationRun(validator: self, today: CalendarDate(now, in: timeZone), now: now, agencyKind: agencyKind)
-        if let read = document(&run, json), run.problems.problems.isEmpty { return .success(read) }
-        return .failure(ReferralRejection(kind: run.problems.hasShapeProblem ? .wrongShape : .invalid, problems: run.problems.problems))
+        return readDocument(body, maxDepth: limits.maxDepth, problems: run.problems) { document(&run, $0) }
     }
 }
 

@@ -29,9 +29,9 @@ struct ChildKey: Sendable {
 }
 
 extension Store {
-    /// Statuses in which a referral is still with a hub: not decided, closed or
-    /// given up. A child named in one has an open case with that hub.
-    static let openStatuses = ["queued", "leased", "in_review", "delivered"]
+    /// Statuses in which a referral is still with a hub: not decided or closed.
+    /// A child named in one has an open case with that hub.
+    static let openStatuses = ["queued", "leased", "in_review", "delivered", "undelivered"]
 
     /// The most earlier referrals read per referral: more cannot change a
     /// decision (a document's `priorReferrals.atLeast` is at most 100), and it

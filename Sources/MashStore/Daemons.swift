@@ -31,7 +31,8 @@ public struct SystemStatus: Sendable {
     /// Daemons that reported in within the last minute.
     public let daemons: [DaemonRecord]
     public let referralsByStatus: [(status: String, count: Int)]
-    /// Every hub's open referrals (see `Store.inbox`) and how many are past their deadline.
+    /// Every hub's open referrals (see `Store.inbox`) and how many are overdue: past
+    /// their deadline or their delivery window.
     public let inboxes: [(hub: String, open: Int, overdue: Int)]
     public let quarantined: Int
 }
@@ -72,7 +73,7 @@ extension Store {
                 "SELECT status, count(*) AS n FROM referrals GROUP BY status ORDER BY status"
             ).map { (status: try $0.require(String.self, "status"), count: try $0.require(Int.self, "n")) }
             let inboxes = try connection.query("""
-                SELECT h.id AS hub, count(r.id) AS open, count(r.id) FILTER (WHERE r.deadline < now()) AS overdue
+                SELECT h.id AS hub, count(r.id) AS open, count(r.id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue
                 FROM hubs h LEFT JOIN referrals r ON r.hub_id = h.id AND r.status = ANY($1::text[])
                 GROUP BY h.id ORDER BY h.id
                 """, [PostgresArray(Self.openStatuses)]

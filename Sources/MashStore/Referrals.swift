@@ -65,19 +65,20 @@ struct StoreReferralsStatement {
     private var children = [[String?]](repeating: [], count: 7)
 
     /// How the referral columns are cast (the statement's order), then status and arrival.
-    private static let referralCasts = ["", "", "::jsonb", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb"]
+    private static let referralCasts = ["", "", "::jsonb", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb", "::int", "::timestamptz"]
 
     /// `status` and `arrival` are shared by every referral in the batch.
     init(status: String, arrival: Date) {
         shared = [status, arrival]
     }
 
-    mutating func append(_ submission: ReferralSubmission, _ decision: TriageDecision) throws {
+    mutating func append(_ submission: ReferralSubmission, _ decision: TriageDecision, history: ReferralHistory) throws {
         referrals += [
             submission.agencyID, submission.reference, submission.document, try submission.warningsJSON(),
             submission.thresholds.version, decision.level, decision.rag.rawValue, decision.hub, decision.deadline,
             decision.flags.isEmpty ? "[]" : try Store.json(decision.flags), decision.rule,
             decision.modifiers.isEmpty ? "[]" : try Store.json(decision.modifiers),
+            history.priorReferrals.count, history.priorReferrals.last,
         ]
         referralCount += 1
     }
@@ -102,7 +103,8 @@ struct StoreReferralsStatement {
         return """
             WITH inserted AS (
                 INSERT INTO referrals (agency_id, reference, document, warnings, threshold_version, level, rag, hub_id,
-                                       deadline, flags, triage_rule, triage_modifiers, status, received_at)
+                                       deadline, flags, triage_rule, triage_modifiers, prior_referrals, last_referred_at,
+                                       status, received_at)
                 VALUES \(rows.joined(separator: ", "))
                 ON CONFLICT (agency_id, reference) DO NOTHING
                 RETURNING agency_id, reference, id, received_at
@@ -130,6 +132,8 @@ public struct ReferralStatusView: Sendable, Equatable {
     public let reference: String
     public let receivedAt: Date
     public let status: String
+    /// Nil until a screening decision is recorded.
+    public let decision: ScreeningDecision?
 }
 
 extension Store {
@@ -159,15 +163,19 @@ extension Store {
     /// Writes a batch of referrals. When the statement fails for any reason but an
     /// unreachable database, each referral is retried alone, so one bad referral
     /// fails by itself and never takes its neighbours with it.
-    static func storeReferrals(_ batch: [ReferralSubmission], in pool: ConnectionPool) async -> [Result<IntakeOutcome, any Error>] {
+    /// Once committed, the hubs that received referrals are signalled, so that
+    /// consumers waiting on their inboxes lease them at once.
+    static func storeReferrals(_ batch: [ReferralSubmission], in pool: ConnectionPool, signals: InboxSignals) async -> [Result<IntakeOutcome, any Error>] {
         do {
-            return try await run(on: pool) { try insert(batch, on: $0) }.map { .success($0) }
+            let stored = try await run(on: pool) { try insert(batch, on: $0) }
+            signals.committed(to: stored.hubs)
+            return stored.outcomes.map { .success($0) }
         } catch let error as PostgresError where error.isUnavailable {
             return batch.map { _ in .failure(error) }
         } catch where batch.count > 1 {
             var results: [Result<IntakeOutcome, any Error>] = []
             for submission in batch {
-                results += await storeReferrals([submission], in: pool)
+                results += await storeReferrals([submission], in: pool, signals: signals)
             }
             return results
         } catch {
@@ -177,8 +185,9 @@ extension Store {
 
     /// Triages the batch and stores it with one statement; referrals whose
     /// reference was taken are then looked up one by one (a retry, or a reference
-    /// reused), which is rare.
-    private static func insert(_ batch: [ReferralSubmission], on connection: PostgresConnection) throws -> [IntakeOutcome] {
+    /// reused), which is rare. Returns each referral's outcome and the hubs that
+    /// received new referrals.
+    private static func insert(_ batch: [ReferralSubmission], on connection: PostgresConnection) throws -> (outcomes: [IntakeOutcome], hubs: Set<String>) {
         // Rows go in (agency, reference) order, so that concurrent batches take their
         // unique-index entries in the same order and cannot deadlock; for a key sent
         // twice in one batch, the first in this order is the one stored.
@@ -187,14 +196,16 @@ extension Store {
         let histories = try histories(of: batch.map(\.referral), on: connection)
         var statement = StoreReferralsStatement(status: intakeStatus, arrival: arrival)
         var stored: Set<ReferralKey> = []
+        var hubs: [ReferralKey: String] = [:]
         for index in order {
             let submission = batch[index]
             let decision = submission.thresholds.engine.triage(TriageInput(
                 referral: submission.referral, agencyKind: submission.agencyKind, arrival: arrival, history: histories[index]
             ))
-            try statement.append(submission, decision)
+            try statement.append(submission, decision, history: histories[index])
             // Children only for the first of a key sent twice in one batch: the one stored.
             guard stored.insert(submission.key).inserted else { continue }
+            hubs[submission.key] = decision.hub
             for child in submission.referral.children {
                 statement.append(ChildKey(child), of: submission.key)
             }
@@ -205,6 +216,7 @@ extension Store {
             let key = ReferralKey(agencyID: try row.require(String.self, "agency_id"), reference: try row.require(String.self, "reference"))
             created[key] = (try row.require(UUID.self, "id"), try row.require(Date.self, "received_at"))
         }
+        let receiving = Set(created.keys.compactMap { hubs[$0] })
         var outcomes = [IntakeOutcome?](repeating: nil, count: batch.count)
         for index in order {
             let submission = batch[index]
@@ -216,7 +228,7 @@ extension Store {
                 outcomes[index] = try earlier(submission, on: connection)
             }
         }
-        return outcomes.map { $0! }
+        return (outcomes.map { $0! }, receiving)
     }
 
     /// The outcome for a referral whose (agency, reference) is already stored.
@@ -240,12 +252,14 @@ extension Store {
     public func referral(id: UUID, agencyID: String) async throws -> ReferralStatusView? {
         try await run { connection in
             let rows = try connection.query(
-                "SELECT id, reference, received_at, status FROM referrals WHERE id = $1 AND agency_id = $2", [id, agencyID]
+                "SELECT id, reference, received_at, status, outcome, decided_at, decision_feedback FROM referrals WHERE id = $1 AND agency_id = $2",
+                [id, agencyID]
             )
             return try rows.first.map { row in
                 ReferralStatusView(
                     id: try row.require(UUID.self, "id"), reference: try row.require(String.self, "reference"),
-                    receivedAt: try row.require(Date.self, "received_at"), status: try row.require(String.self, "status")
+                    receivedAt: try row.require(Date.self, "received_at"), status: try row.require(String.self, "status"),
+                    decision: try row.decode(String.self, "outcome") == nil ? nil : try ScreeningDecision(row: row)
                 )
             }
         }

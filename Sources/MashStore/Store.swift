@@ -5,6 +5,8 @@ import Postgres
 /// file each: agencies, hubs, tokens, referrals, quarantine, daemons).
 public struct Store: Sendable {
     public let pool: ConnectionPool
+    /// Wakes consumers waiting on an inbox when a referral is committed to it.
+    public let signals: InboxSignals
     let intake: GroupCommit<ReferralSubmission, IntakeOutcome>
 
     /// How intake coalesces concurrent referrals into shared statements and commits.
@@ -18,10 +20,12 @@ public struct Store: Sendable {
 
     public init(pool: ConnectionPool, intakeBatching: IntakeBatching = IntakeBatching()) {
         self.pool = pool
+        let signals = InboxSignals(pool: pool)
+        self.signals = signals
         intake = GroupCommit(
             maxBatchSize: intakeBatching.maxBatchSize, maxConcurrentBatches: intakeBatching.maxConcurrentBatches
         ) { batch in
-            await Store.storeReferrals(batch, in: pool)
+            await Store.storeReferrals(batch, in: pool, signals: signals)
         }
     }
 

@@ -7,7 +7,7 @@ struct InboxCommand: AsyncParsableCommand {
         commandName: "inbox",
         abstract: "A hub's open referrals in priority order: red, amber, green, then the earliest deadline, then the oldest.",
         discussion: """
-            Open: not yet decided, closed or given up (queued, leased, in review or delivered).
+            Open: not yet decided or closed (queued, leased, in review, delivered or undelivered).
             Examples:
               mashctl inbox mash-screening
               mashctl inbox child-protection --rag red --overdue --format json

@@ -16,7 +16,7 @@ struct Mashctl: AsyncParsableCommand {
         version: MashBroker.version,
         subcommands: [
             MigrateCommand.self, StatusCommand.self, AgencyCommand.self, HubCommand.self,
-            TokenCommand.self, QuarantineCommand.self, RulesCommand.self, InboxCommand.self,
+            TokenCommand.self, QuarantineCommand.self, RulesCommand.self, InboxCommand.self, OverdueCommand.self,
         ]
     )
 

@@ -69,7 +69,7 @@ struct Mashd: AsyncParsableCommand {
                 // best plan does not depend on its values, and intake's history
                 // statement, prepared once per connection, would otherwise be planned
                 // again for every batch (its arrays make the generic plan look dearer).
-                sessionSettings: [("statement_timeout", "30s"), ("synchronous_commit", "on"), ("plan_cache_mode", "force_generic_plan")]
+                sessionSettings: [("statement_timeout", "30s"), ("synchronous_commit", "on"), ("plan_cache_mode", "force_generic_plan"), ("TimeZone", "UTC")]
             ),
             maxConnections: poolSize
         )
@@ -101,9 +101,8 @@ struct Mashd: AsyncParsableCommand {
         // The thresholds in use are loaded before the server starts, so that no
         // referral is refused for want of them while a version is applied.
         let thresholds = ThresholdsInUse()
-        let listener = PostgresListener(configuration: store.pool.configuration, channels: [Store.thresholdsChannel])
-        let thresholdsService = ThresholdsService(store: store, listener: listener, thresholds: thresholds, daemon: daemon, logger: logger)
-        await thresholdsService.loadLatest()
+        let loader = ThresholdsLoader(store: store, thresholds: thresholds, daemon: daemon, logger: logger)
+        await loader.loadLatest()
         if thresholds.current == nil {
             logger.warning("no threshold document has been applied: referrals are refused with 503 until `mashctl rules apply`")
         }
@@ -120,7 +119,11 @@ struct Mashd: AsyncParsableCommand {
             services: [
                 .init(service: app),
                 .init(service: HeartbeatService(store: store, daemon: daemon, thresholds: thresholds, logger: logger)),
-                .init(service: thresholdsService),
+                .init(service: NotificationService(
+                    listener: PostgresListener(configuration: store.pool.configuration, channels: NotificationService.channels),
+                    thresholds: loader, signals: store.signals
+                )),
+                .init(service: DeliveryWatchService(store: store, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

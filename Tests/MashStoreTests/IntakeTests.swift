@@ -118,7 +118,7 @@ struct IntakeTests {
             try submission("tvp", "R-1", Self.otherDocument, warnings: []),
             try submission("nhs", "R-1", Self.otherDocument, warnings: []),
         ]
-        let outcomes = try await Store.storeReferrals(batch, in: store.pool).map { try $0.get() }
+        let outcomes = try await Store.storeReferrals(batch, in: store.pool, signals: store.signals).map { try $0.get() }
         guard case .created(let tvp) = outcomes[0], case .replayed = outcomes[1], case .created(let nhs) = outcomes[2] else {
             Issue.record("expected created, replayed, created; got \(outcomes)")
             return
@@ -135,7 +135,7 @@ struct IntakeTests {
         let batch = try ["tvp", "gone", "nhs"].map {
             try submission($0, "R-1", Self.document, warnings: [])
         }
-        let results = await Store.storeReferrals(batch, in: store.pool)
+        let results = await Store.storeReferrals(batch, in: store.pool, signals: store.signals)
         guard case .success(.created) = results[0], case .failure(let error as StoreError) = results[1], case .success(.created) = results[2] else {
             Issue.record("expected created, a StoreError, created; got \(results)")
             return

@@ -126,7 +126,8 @@ struct InboxTests {
         #expect(pointers == ["/reference", "/concerns/0/category", "/detail"])
 
         // A decided referral keeps its updates but is not triaged again.
-        try await setup.store.pool.withConnection { try $0.query("UPDATE referrals SET status = 'decided' WHERE id = $1", [UUID(uuidString: id)!]) }
+        let decision = DecisionRequest(outcome: .strategyDiscussion, reason: "Significant harm: strategy discussion today", feedback: nil)
+        #expect(try await setup.store.decide(referral: UUID(uuidString: id)!, hub: nil, decision, actor: "coordinator") != .notFound)
         let late = Data(#"{"reference": "U-1/3", "concerns": [{"category": "sexual_abuse", "detail": "A disclosure at school this morning."}], "detail": "After the decision."}"#.utf8)
         let lateAnswer = try await post(daemon, token: setup.policeToken, late, path: path)
         #expect(lateAnswer.status == 201)

@@ -1,0 +1,180 @@
+import Foundation
+import MashDomain
+import Postgres
+
+/// A referral leased to a hub system until `expiresAt`.
+public struct Lease: Sendable {
+    public let id: UUID
+    public let referralID: UUID
+    public let expiresAt: Date
+    /// The lease as the API returns it (CONTRACT §2): `leaseId`, `leaseExpiresAt`
+    /// and the referral with its document, updates, triage and history summary,
+    /// built as JSON by PostgreSQL from the stored row.
+    public let json: String
+}
+
+/// What became of an ack or a release.
+public enum LeaseOutcome: Sendable, Equatable {
+    /// Done now.
+    case done(referralID: UUID)
+    /// Done before by this same lease: a repeated request changes nothing.
+    case alreadyDone(referralID: UUID)
+    /// The lease expired, was released or taken over by a later lease, or its
+    /// referral was decided: nothing changed. The reason is for the hub system.
+    case conflict(String)
+    /// This hub never held such a lease.
+    case notFound
+}
+
+/// Lease, ack and release: how a hub system takes referrals out of its inbox, at
+/// least once and never to two consumers at a time. Each is one statement that
+/// changes the referral and records the step in its delivery history
+/// (`referral_events`), so both commit together.
+extension Store {
+    /// Leases up to `max` referrals from the hub's inbox, in priority order (red,
+    /// amber, green, then the earliest deadline, then the oldest), for
+    /// `seconds`. `FOR UPDATE SKIP LOCKED`: concurrent requests each take
+    /// different referrals and never wait for one another.
+    public func lease(hub: String, max: Int, seconds: Int, actor: String) async throws -> [Lease] {
+        try await run { connection in
+            try connection.query(prepared: "mash_lease", Self.leaseStatement, [hub, max, seconds, actor]).map { row in
+                Lease(
+                    id: try row.require(UUID.self, "lease_id"), referralID: try row.require(UUID.self, "id"),
+                    expiresAt: try row.require(Date.self, "lease_expires_at"), json: try row.require(String.self, "lease")
+                )
+            }
+        }
+    }
+
+    private static let leaseStatement = """
+        WITH chosen AS (
+            SELECT id FROM referrals
+            WHERE hub_id = $1 AND status IN ('queued', 'undelivered')
+            ORDER BY rag_rank, deadline, received_at
+            LIMIT $2 FOR UPDATE SKIP LOCKED
+        ), leased AS (
+            UPDATE referrals r SET status = 'leased', lease_id = gen_random_uuid(),
+                   lease_expires_at = now() + make_interval(secs => $3::int)
+            FROM chosen WHERE r.id = chosen.id
+            RETURNING r.*
+        ), recorded AS (
+            INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor, detail)
+            SELECT id, 'leased', hub_id, lease_id, $4, jsonb_build_object('until', lease_expires_at) FROM leased
+        )
+        SELECT l.id, l.lease_id, l.lease_expires_at, json_build_object(
+            'leaseId', l.lease_id, 'leaseExpiresAt', l.lease_expires_at,
+            'referral', json_build_object(
+                'id', l.id, 'reference', l.reference, 'agency', l.agency_id, 'receivedAt', l.received_at, 'status', l.status,
+                'triage', json_build_object(
+                    'level', l.level, 'rag', l.rag, 'hub', l.hub_id, 'dueAt', l.deadline, 'flags', l.flags,
+                    'ruleId', l.triage_rule, 'modifiers', l.triage_modifiers, 'rulesVersion', l.threshold_version),
+                'history', json_build_object(
+                    'priorReferrals', l.prior_referrals, 'lastReferredAt', l.last_referred_at,
+                    'previousLeases', (SELECT count(*) FROM referral_events e WHERE e.referral_id = l.id AND e.event = 'leased')),
+                'document', l.document,
+                'updates', coalesce((SELECT json_agg(u.document ORDER BY u.received_at, u.id)
+                                     FROM referral_updates u WHERE u.referral_id = l.id), '[]'))
+        )::text AS lease
+        FROM leased l
+        ORDER BY l.rag_rank, l.deadline, l.received_at
+        """
+
+    /// The hub system has the referral in its own system: delivered, out of the
+    /// inbox. Only while the lease is the referral's latest and has not expired.
+    public func acknowledge(hub: String, lease: UUID, actor: String) async throws -> LeaseOutcome {
+        try await endLease(hub: hub, lease: lease, actor: actor, event: "acked", set: "status = 'delivered', delivered_at = now()")
+    }
+
+    /// Gives the referral back to the inbox now, for the next consumer.
+    public func release(hub: String, lease: UUID, actor: String) async throws -> LeaseOutcome {
+        let outcome = try await endLease(hub: hub, lease: lease, actor: actor, event: "released", set: """
+            status = CASE WHEN undelivered_at IS NULL THEN 'queued' ELSE 'undelivered' END, lease_expires_at = now()
+            """)
+        if case .done = outcome { signals.committed(to: [hub]) }
+        return outcome
+    }
+
+    /// Ends a live lease with `set`, recording `event`. When nothing changed, works
+    /// out why from the delivery history: this lease already did it, it is no
+    /// longer the referral's latest or no longer live, or the hub never held it.
+    private func endLease(hub: String, lease: UUID, actor: String, event: String, set: String) async throws -> LeaseOutcome {
+        try await run { connection in
+            let ended = try connection.query(prepared: "mash_lease_\(event)", """
+                WITH ended AS (
+                    UPDATE referrals SET \(set)
+                    WHERE lease_id = $1 AND hub_id = $2 AND status = 'leased' AND lease_expires_at > now()
+                    RETURNING id, hub_id, lease_id
+                ), recorded AS (
+                    INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor)
+                    SELECT id, '\(event)', hub_id, lease_id, $3 FROM ended
+                )
+                SELECT id FROM ended
+                """, [lease, hub, actor])
+            if let row = ended.first { return .done(referralID: try row.require(UUID.self, "id")) }
+
+            let held = try connection.query("""
+                SELECT r.id, r.status, r.lease_id = e.lease_id AS latest,
+                       EXISTS (SELECT FROM referral_events d WHERE d.referral_id = r.id AND d.lease_id = e.lease_id AND d.event = $3) AS done
+                FROM referral_events e JOIN referrals r ON r.id = e.referral_id
+                WHERE e.lease_id = $1 AND e.event = 'leased' AND e.hub_id = $2
+                """, [lease, hub, event])
+            guard let row = held.first else { return .notFound }
+            let referralID = try row.require(UUID.self, "id")
+            if try row.require(Bool.self, "done") { return .alreadyDone(referralID: referralID) }
+            guard try row.require(Bool.self, "latest") else {
+                return .conflict("This lease was superseded: the referral was offered again after it ended.")
+            }
+            switch try row.require(String.self, "status") {
+            case "leased": return .conflict("This lease has expired; lease the referral again.")
+            case "delivered": return .conflict("This lease was already acknowledged.")
+            case let status: return .conflict("This lease has ended: the referral is \(status).")
+            }
+        }
+    }
+
+    /// Ends every lease past its expiry: the referral goes back to the inbox (as
+    /// `undelivered` if its delivery window has passed) and the expiry is recorded.
+    /// Safe to run from several daemons at once. Returns how many it ended.
+    @discardableResult
+    public func expireLeases() async throws -> Int {
+        let hubs = try await run { connection in
+            try connection.query("""
+                WITH expired AS (
+                    UPDATE referrals SET status = CASE WHEN undelivered_at IS NULL THEN 'queued' ELSE 'undelivered' END
+                    WHERE id IN (SELECT id FROM referrals WHERE status = 'leased' AND lease_expires_at <= now()
+                                 ORDER BY lease_expires_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+                    RETURNING id, hub_id, lease_id
+                ), recorded AS (
+                    INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor)
+                    SELECT id, 'lease_expired', hub_id, lease_id, 'mashd' FROM expired
+                )
+                SELECT hub_id FROM expired
+                """).map { try $0.require(String.self, "hub_id") }
+        }
+        signals.committed(to: Set(hubs))
+        return hubs.count
+    }
+
+    /// Marks every referral still in an inbox (not leased) past its hub's delivery
+    /// window as `undelivered`, recording when. It stays in the inbox: a late
+    /// delivery is better than none, and `mashctl overdue` lists it. Returns how
+    /// many it marked.
+    @discardableResult
+    public func markUndelivered() async throws -> Int {
+        try await run { connection in
+            try connection.query("""
+                WITH passed AS (
+                    UPDATE referrals r SET status = 'undelivered', undelivered_at = now()
+                    FROM hubs h
+                    WHERE r.hub_id = h.id AND r.status = 'queued' AND r.received_at + h.delivery_window <= now()
+                    RETURNING r.id, r.hub_id
+                ), recorded AS (
+                    INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
+                    SELECT p.id, 'undelivered', p.hub_id, 'mashd', jsonb_build_object('window', h.delivery_window::text)
+                    FROM passed p JOIN hubs h ON h.id = p.hub_id
+                )
+                SELECT count(*) AS n FROM passed
+                """)[0].require(Int.self, "n")
+        }
+    }
+}

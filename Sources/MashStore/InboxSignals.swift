@@ -1,0 +1,155 @@
+import Foundation
+import Postgres
+import Synchronization
+
+/// Wakes lease requests waiting on an empty inbox as soon as a referral is
+/// committed to it: at once for those waiting in this process, and through a
+/// PostgreSQL NOTIFY on `channel` for those in other daemons, whose listeners hand
+/// it to `received(_:)`.
+///
+/// Each hub has a generation, advanced by every signal. A waiter reads it before
+/// it looks in the inbox and waits only while it is unchanged, so a referral
+/// committed between the look and the wait is never missed.
+///
+/// A NOTIFY inside an intake transaction would serialise commits (measured: a
+/// quarter of the throughput), so it is sent after the commit, on its own, and
+/// coalesced: at most one per hub per `publishInterval`. The first signal after a
+/// quiet spell is published at once; those that follow within the interval share
+/// one NOTIFY at its end.
+public final class InboxSignals: Sendable {
+    /// The notification channel; the payload is `<hub> <origin>`.
+    public static let channel = "mash_inbox"
+    /// The shortest time between two NOTIFYs for one hub.
+    public static let publishInterval: Duration = .milliseconds(5)
+
+    /// The most lease requests that may wait at once in this process.
+    public let maxWaiters: Int
+    /// Names this process in its NOTIFYs, so that it ignores its own.
+    private let origin = UUID().uuidString.lowercased()
+    private let publish: @Sendable (String) async -> Void
+    private let state = Mutex(State())
+
+    private struct State: ~Copyable {
+        var generations: [String: UInt64] = [:]
+        var waiters: [String: [Int: CheckedContinuation<Void, Never>]] = [:]
+        /// Waiters cancelled before they were registered.
+        var cancelled: Set<Int> = []
+        var waiting = 0
+        var lastWaiterID = 0
+        var lastPublished: [String: ContinuousClock.Instant] = [:]
+        var publishing: Set<String> = []
+    }
+
+    /// Signals published through `pool`. A NOTIFY that fails is not retried: the
+    /// waiters' safety poll covers it.
+    public convenience init(pool: ConnectionPool, maxWaiters: Int = 1_000) {
+        self.init(maxWaiters: maxWaiters) { payload in
+            _ = try? await pool.withConnection { try $0.query("SELECT pg_notify($1, $2)", [InboxSignals.channel, payload]) }
+        }
+    }
+
+    init(maxWaiters: Int, publish: @escaping @Sendable (String) async -> Void) {
+        self.maxWaiters = maxWaiters
+        self.publish = publish
+    }
+
+    /// The hub's generation: read it before looking in the inbox.
+    public func generation(of hub: String) -> UInt64 {
+        state.withLock { $0.generations[hub, default: 0] }
+    }
+
+    /// Waits until `hub`'s generation has moved past `seen`, or for `timeout`.
+    /// Returns false at once, without waiting, when `maxWaiters` already wait.
+    public func wait(hub: String, after seen: UInt64, timeout: Duration) async -> Bool {
+        let id = state.withLock { state -> Int? in
+            guard state.waiting < maxWaiters else { return nil }
+            state.waiting += 1
+            state.lastWaiterID += 1
+            return state.lastWaiterID
+        }
+        guard let id else { return false }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.signal(of: hub, after: seen, waiter: id) }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+        }
+        state.withLock { state in
+            state.waiting -= 1
+            state.cancelled.remove(id)
+        }
+        return true
+    }
+
+    /// Returns when the hub is signalled, or when the task is cancelled.
+    private func signal(of hub: String, after seen: UInt64, waiter id: Int) async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state in
+                    if state.cancelled.contains(id) || state.generations[hub, default: 0] != seen { return true }
+                    state.waiters[hub, default: [:]][id] = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let continuation = state.withLock { state in
+                guard let continuation = state.waiters[hub]?.removeValue(forKey: id) else {
+                    state.cancelled.insert(id)
+                    return CheckedContinuation<Void, Never>?.none
+                }
+                return continuation
+            }
+            continuation?.resume()
+        }
+    }
+
+    /// Referrals were committed to `hubs` (or came back to them): wakes their
+    /// waiters here and tells the other daemons.
+    public func committed(to hubs: some Collection<String>) {
+        guard !hubs.isEmpty else { return }
+        wake(hubs)
+        for hub in hubs { schedulePublish(hub) }
+    }
+
+    /// A notification from `channel`: wakes the hub's waiters unless this process sent it.
+    public func received(_ payload: String) {
+        let parts = payload.split(separator: " ")
+        guard parts.count == 2, parts[1] != origin else { return }
+        wake([String(parts[0])])
+    }
+
+    /// Wakes every waiter, for when notifications may have been missed (the
+    /// listener reconnected).
+    public func wakeAll() {
+        wake(state.withLock { Array($0.waiters.keys) })
+    }
+
+    private func wake(_ hubs: some Collection<String>) {
+        let woken = state.withLock { state in
+            hubs.flatMap { hub in
+                state.generations[hub, default: 0] &+= 1
+                return state.waiters.removeValue(forKey: hub)?.values.map { $0 } ?? []
+            }
+        }
+        for continuation in woken { continuation.resume() }
+    }
+
+    private func schedulePublish(_ hub: String) {
+        let now = ContinuousClock.now
+        let delay = state.withLock { state -> Duration? in
+            guard state.publishing.insert(hub).inserted else { return nil }
+            guard let last = state.lastPublished[hub], last + Self.publishInterval > now else { return .zero }
+            return last + Self.publishInterval - now
+        }
+        guard let delay else { return }
+        Task {
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            state.withLock { state in
+                state.publishing.remove(hub)
+                state.lastPublished[hub] = .now
+            }
+            await publish("\(hub) \(origin)")
+        }
+    }
+}
