@@ -73,6 +73,10 @@ let package = Package(
             ]
         ),
         .executableTarget(
+            name: "delivery-bench",
+            path: "bench/DeliveryBench"
+        ),
+        .executableTarget(
             name: "triage-bench",
             dependencies: ["MashTriage", "MashDomain"],
             path: "bench/TriageBench"

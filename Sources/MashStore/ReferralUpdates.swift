@@ -37,13 +37,13 @@ extension Store {
         _ update: ReferralUpdate, document: String, toReferral referralID: UUID, agencyID: String, agencyKind: AgencyKind,
         thresholds: IntakeThresholds, validator: ReferralValidator
     ) async throws -> UpdateOutcome {
-        try await run { connection in
+        let (outcome, movedTo) = try await run { connection -> (UpdateOutcome, String?) in
             try connection.transaction {
                 let referralRows = try connection.query("""
                     SELECT \(ReferralSummary.columns), document::text AS document FROM referrals
                     WHERE id = $1 AND agency_id = $2 FOR UPDATE
                     """, [referralID, agencyID])
-                guard let referralRow = referralRows.first else { return .referralNotFound }
+                guard let referralRow = referralRows.first else { return (.referralNotFound, nil) }
                 let referral = try ReferralSummary(row: referralRow)
 
                 let earlier = try connection.query("""
@@ -51,11 +51,11 @@ extension Store {
                     FROM referral_updates WHERE referral_id = $1 ORDER BY received_at, id
                     """, [referralID, document])
                 if let stored = try earlier.first(where: { try $0.require(String.self, "reference") == update.reference }) {
-                    guard try stored.require(Bool.self, "same") else { return .referenceReused }
-                    return .replayed(UpdateAcknowledgement(
+                    guard try stored.require(Bool.self, "same") else { return (.referenceReused, nil) }
+                    return (.replayed(UpdateAcknowledgement(
                         id: try stored.require(UUID.self, "id"), referralID: referralID, reference: update.reference,
                         receivedAt: try stored.require(Date.self, "received_at"), status: referral.status
-                    ))
+                    )), nil)
                 }
 
                 let arrival = Date()
@@ -93,12 +93,16 @@ extension Store {
                             raised.rule, try Self.json(raised.modifiers), raised.thresholdVersion,
                         ])
                 }
-                return .created(UpdateAcknowledgement(
+                let moved = triage?.raised.flatMap { $0.hub != referral.triage?.hub ? $0.hub : nil }
+                return (.created(UpdateAcknowledgement(
                     id: try inserted.require(UUID.self, "id"), referralID: referralID, reference: update.reference,
                     receivedAt: try inserted.require(Date.self, "received_at"), status: referral.status
-                ))
+                )), moved)
             }
         }
+        // A referral moved to another hub's inbox wakes that hub's waiting consumers.
+        if let movedTo { signals.committed(to: [movedTo]) }
+        return outcome
     }
 
     /// A stored referral document read again as intake read it when it arrived.

@@ -224,6 +224,30 @@ struct DeliveryTests {
         }
     }
 
+    @Test func anUpdateThatMovesAReferralWakesTheConsumersOfItsNewHub() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let id = try await Self.post(daemon, setup, "M-1", n: 50)
+        // Immediate danger moves it to child protection in office hours, to the
+        // emergency duty team outside them: a consumer waits on each.
+        let tokens = [
+            "child-protection": try await setup.store.issueToken(hubID: "child-protection").secret,
+            "edt": try await setup.store.issueToken(hubID: "edt").secret,
+        ]
+        async let protection = Self.lease(daemon, tokens["child-protection"]!, hub: "child-protection", wait: 8)
+        async let emergency = Self.lease(daemon, tokens["edt"]!, hub: "edt", wait: 8)
+        try await Task.sleep(for: .milliseconds(500))
+        let updated = Date()
+        let update = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals/\(id)/updates"), token: setup.policeToken,
+                                         body: Data(#"{"reference": "M-1/1", "concerns": [], "immediateDanger": true, "detail": "He is back at the address."}"#.utf8))
+        #expect(update.status == 201, "\(update.text)")
+        let got = [try await protection, try await emergency].filter { !$0.leases.isEmpty }
+        #expect(got.count == 1 && got.first?.leases.map(\.referralID) == [id])
+        // Leased for 60 s: when it was leased, against the 5-s safety poll.
+        let leasedAt = try #require(got.first?.leases.first?.expiresAt).addingTimeInterval(-60)
+        #expect(leasedAt.timeIntervalSince(updated) < 3, "woken by the update, not by the safety poll")
+    }
+
     @Test func twoDaemonsAndFourConsumersDrainTenThousandReferralsEachAckedOnce() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let total = 10_000

@@ -1,0 +1,88 @@
+@testable import MashStore
+import Synchronization
+import Testing
+
+/// Waking waiting lease requests, on its own: the publish function stands in for
+/// NOTIFY and records what it would send.
+@Suite("Inbox signals")
+struct InboxSignalsTests {
+    final class Published: Sendable {
+        let payloads = Mutex<[String]>([])
+        func record(_ payload: String) { payloads.withLock { $0.append(payload) } }
+        var all: [String] { payloads.withLock { $0 } }
+    }
+
+    func signals(maxWaiters: Int = 10) -> (InboxSignals, Published) {
+        let published = Published()
+        return (InboxSignals(maxWaiters: maxWaiters) { published.record($0) }, published)
+    }
+
+    @Test func aWaiterIsWokenByItsOwnHubOnly() async throws {
+        let (signals, _) = signals()
+        let seen = signals.generation(of: "lado")
+        let woken = ContinuousClock.now
+        async let waited = signals.wait(hub: "lado", after: seen, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(100))
+        signals.committed(to: ["edt"])
+        try await Task.sleep(for: .milliseconds(100))
+        signals.committed(to: ["lado"])
+        #expect(await waited)
+        let elapsed = ContinuousClock.now - woken
+        #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(10), "woken by lado's signal, not edt's: \(elapsed)")
+    }
+
+    @Test func aSignalBetweenLookingAndWaitingIsNotMissed() async {
+        let (signals, _) = signals()
+        let seen = signals.generation(of: "lado")
+        signals.committed(to: ["lado"])  // the referral lands after the look, before the wait
+        let started = ContinuousClock.now
+        #expect(await signals.wait(hub: "lado", after: seen, timeout: .seconds(20)))
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test func aWaitEndsAtItsTimeoutWhenNothingComes() async {
+        let (signals, _) = signals()
+        let started = ContinuousClock.now
+        #expect(await signals.wait(hub: "lado", after: signals.generation(of: "lado"), timeout: .milliseconds(300)))
+        let elapsed = ContinuousClock.now - started
+        #expect(elapsed >= .milliseconds(300) && elapsed < .seconds(10))
+    }
+
+    @Test func waitersAreBounded() async throws {
+        let (signals, _) = signals(maxWaiters: 1)
+        async let first = signals.wait(hub: "lado", after: signals.generation(of: "lado"), timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(await signals.wait(hub: "edt", after: signals.generation(of: "edt"), timeout: .seconds(20)) == false, "refused at once")
+        signals.committed(to: ["lado"])
+        #expect(await first)
+        #expect(await signals.wait(hub: "edt", after: signals.generation(of: "edt"), timeout: .milliseconds(10)), "room again")
+    }
+
+    @Test func aCancelledWaitEndsAtOnce() async throws {
+        let (signals, _) = signals(maxWaiters: 1)
+        let task = Task { await signals.wait(hub: "lado", after: signals.generation(of: "lado"), timeout: .seconds(20)) }
+        try await Task.sleep(for: .milliseconds(100))
+        let cancelled = ContinuousClock.now
+        task.cancel()
+        #expect(await task.value)
+        #expect(ContinuousClock.now - cancelled < .seconds(5))
+        #expect(await signals.wait(hub: "lado", after: signals.generation(of: "lado"), timeout: .milliseconds(10)), "its place is free")
+    }
+
+    @Test func notificationsAreCoalescedAndOnlyOthersWakeUs() async throws {
+        let (signals, published) = signals()
+        for _ in 0..<50 { signals.committed(to: ["lado"]) }
+        try await Task.sleep(for: .milliseconds(200))
+        let sent = published.all
+        #expect((1...2).contains(sent.count), "one at once, at most one more for the rest of the window: \(sent.count)")
+        let payload = try #require(sent.first)
+        #expect(payload.hasPrefix("lado "))
+
+        // Our own notification coming back wakes nobody; another daemon's does.
+        let seen = signals.generation(of: "lado")
+        signals.received(payload)
+        #expect(signals.generation(of: "lado") == seen)
+        signals.received("lado some-other-daemon")
+        #expect(signals.generation(of: "lado") == seen + 1)
+    }
+}
