@@ -13,6 +13,27 @@ public struct Lease: Sendable {
     public let json: String
 }
 
+/// One lease to end: which, for which hub, by whom.
+struct LeaseEnding: Sendable {
+    let lease: UUID
+    let hub: String
+    let actor: String
+}
+
+/// How a lease ends, named as its history event.
+enum LeaseEnd: String {
+    case ack = "acked"
+    case release = "released"
+
+    /// What it does to the referral.
+    var change: String {
+        switch self {
+        case .ack: "status = 'delivered', delivered_at = now()"
+        case .release: "status = CASE WHEN undelivered_at IS NULL THEN 'queued' ELSE 'undelivered' END, lease_expires_at = now()"
+        }
+    }
+}
+
 /// What became of an ack or a release.
 public enum LeaseOutcome: Sendable, Equatable {
     /// Done now.
@@ -70,7 +91,9 @@ extension Store {
                     'ruleId', l.triage_rule, 'modifiers', l.triage_modifiers, 'rulesVersion', l.threshold_version),
                 'history', json_build_object(
                     'priorReferrals', l.prior_referrals, 'lastReferredAt', l.last_referred_at,
-                    'previousLeases', (SELECT count(*) FROM referral_events e WHERE e.referral_id = l.id AND e.event = 'leased')),
+                    -- FILTER rather than WHERE: a WHERE on the event would tempt the planner
+                    -- into referral_events_lease, every lease ever made, on every lease.
+                    'previousLeases', (SELECT count(*) FILTER (WHERE e.event = 'leased') FROM referral_events e WHERE e.referral_id = l.id)),
                 'document', l.document,
                 'updates', coalesce((SELECT json_agg(u.document ORDER BY u.received_at, u.id)
                                      FROM referral_updates u WHERE u.referral_id = l.id), '[]'))
@@ -81,54 +104,76 @@ extension Store {
 
     /// The hub system has the referral in its own system: delivered, out of the
     /// inbox. Only while the lease is the referral's latest and has not expired.
+    /// Concurrent acks, from any consumers of any hubs, share one statement and
+    /// one commit (`GroupCommit`, as intake's referrals do).
     public func acknowledge(hub: String, lease: UUID, actor: String) async throws -> LeaseOutcome {
-        try await endLease(hub: hub, lease: lease, actor: actor, event: "acked", set: "status = 'delivered', delivered_at = now()")
+        try await acks.submit(LeaseEnding(lease: lease, hub: hub, actor: actor))
     }
 
     /// Gives the referral back to the inbox now, for the next consumer.
     public func release(hub: String, lease: UUID, actor: String) async throws -> LeaseOutcome {
-        let outcome = try await endLease(hub: hub, lease: lease, actor: actor, event: "released", set: """
-            status = CASE WHEN undelivered_at IS NULL THEN 'queued' ELSE 'undelivered' END, lease_expires_at = now()
-            """)
+        let outcome = try await run { connection in
+            try Self.end([LeaseEnding(lease: lease, hub: hub, actor: actor)], .release, on: connection)[0]
+        }
         if case .done = outcome { signals.committed(to: [hub]) }
         return outcome
     }
 
-    /// Ends a live lease with `set`, recording `event`. When nothing changed, works
-    /// out why from the delivery history: this lease already did it, it is no
-    /// longer the referral's latest or no longer live, or the hub never held it.
-    private func endLease(hub: String, lease: UUID, actor: String, event: String, set: String) async throws -> LeaseOutcome {
-        try await run { connection in
-            let ended = try connection.query(prepared: "mash_lease_\(event)", """
-                WITH ended AS (
-                    UPDATE referrals SET \(set)
-                    WHERE lease_id = $1 AND hub_id = $2 AND status = 'leased' AND lease_expires_at > now()
-                    RETURNING id, hub_id, lease_id
-                ), recorded AS (
-                    INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor)
-                    SELECT id, '\(event)', hub_id, lease_id, $3 FROM ended
-                )
-                SELECT id FROM ended
-                """, [lease, hub, actor])
-            if let row = ended.first { return .done(referralID: try row.require(UUID.self, "id")) }
+    /// Ends a batch of acks; see `writeSplittingOnFailure`.
+    static func acknowledge(_ batch: [LeaseEnding], in pool: ConnectionPool) async -> [Result<LeaseOutcome, any Error>] {
+        await writeSplittingOnFailure(batch) { batch in
+            try await run(on: pool) { try end(batch, .ack, on: $0) }
+        }
+    }
 
-            let held = try connection.query("""
-                SELECT r.id, r.status, r.lease_id = e.lease_id AS latest,
-                       EXISTS (SELECT FROM referral_events d WHERE d.referral_id = r.id AND d.lease_id = e.lease_id AND d.event = $3) AS done
-                FROM referral_events e JOIN referrals r ON r.id = e.referral_id
-                WHERE e.lease_id = $1 AND e.event = 'leased' AND e.hub_id = $2
-                """, [lease, hub, event])
-            guard let row = held.first else { return .notFound }
-            let referralID = try row.require(UUID.self, "id")
-            if try row.require(Bool.self, "done") { return .alreadyDone(referralID: referralID) }
-            guard try row.require(Bool.self, "latest") else {
-                return .conflict("This lease was superseded: the referral was offered again after it ended.")
-            }
-            switch try row.require(String.self, "status") {
-            case "leased": return .conflict("This lease has expired; lease the referral again.")
-            case "delivered": return .conflict("This lease was already acknowledged.")
-            case let status: return .conflict("This lease has ended: the referral is \(status).")
-            }
+    /// Ends each live lease asked for with one statement, recording the step for
+    /// each; those it did not end are explained one by one (rare).
+    static func end(_ endings: [LeaseEnding], _ end: LeaseEnd, on connection: PostgresConnection) throws -> [LeaseOutcome] {
+        // Sorted, so that concurrent statements lock their referrals in one order.
+        let sorted = endings.sorted { $0.lease.uuidString < $1.lease.uuidString }
+        let ended = try connection.query(prepared: "mash_end_leases_\(end.rawValue)", """
+            WITH asked AS (
+                SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a (lease_id, hub_id, actor)
+            ), ended AS (
+                UPDATE referrals r SET \(end.change)
+                FROM asked a
+                WHERE r.lease_id = a.lease_id AND r.hub_id = a.hub_id AND r.status = 'leased' AND r.lease_expires_at > now()
+                RETURNING r.id, r.hub_id, r.lease_id, a.actor
+            ), recorded AS (
+                INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor)
+                SELECT id, '\(end.rawValue)', hub_id, lease_id, actor FROM ended
+            )
+            SELECT id, lease_id FROM ended
+            """, [
+                PostgresArray(sorted.map { $0.lease.uuidString }), PostgresArray(sorted.map(\.hub)), PostgresArray(sorted.map(\.actor)),
+            ])
+        var done: [UUID: UUID] = [:]
+        for row in ended { done[try row.require(UUID.self, "lease_id")] = try row.require(UUID.self, "id") }
+        return try endings.map { ending in
+            if let referral = done.removeValue(forKey: ending.lease) { return .done(referralID: referral) }
+            return try whyNotEnded(ending, end, on: connection)
+        }
+    }
+
+    /// Why a lease was not ended, from its history: this lease already did it, it
+    /// is no longer the referral's latest or no longer live, or the hub never held it.
+    private static func whyNotEnded(_ ending: LeaseEnding, _ end: LeaseEnd, on connection: PostgresConnection) throws -> LeaseOutcome {
+        let held = try connection.query("""
+            SELECT r.id, r.status, r.lease_id = e.lease_id AS latest,
+                   EXISTS (SELECT FROM referral_events d WHERE d.referral_id = r.id AND d.lease_id = e.lease_id AND d.event = $3) AS done
+            FROM referral_events e JOIN referrals r ON r.id = e.referral_id
+            WHERE e.lease_id = $1 AND e.event = 'leased' AND e.hub_id = $2
+            """, [ending.lease, ending.hub, end.rawValue])
+        guard let row = held.first else { return .notFound }
+        let referralID = try row.require(UUID.self, "id")
+        if try row.require(Bool.self, "done") { return .alreadyDone(referralID: referralID) }
+        guard try row.require(Bool.self, "latest") else {
+            return .conflict("This lease was superseded: the referral was offered again after it ended.")
+        }
+        switch try row.require(String.self, "status") {
+        case "leased": return .conflict("This lease has expired; lease the referral again.")
+        case "delivered": return .conflict("This lease was already acknowledged.")
+        case let status: return .conflict("This lease has ended: the referral is \(status).")
         }
     }
 

@@ -160,26 +160,13 @@ extension Store {
         ))
     }
 
-    /// Writes a batch of referrals. When the statement fails for any reason but an
-    /// unreachable database, each referral is retried alone, so one bad referral
-    /// fails by itself and never takes its neighbours with it.
-    /// Once committed, the hubs that received referrals are signalled, so that
-    /// consumers waiting on their inboxes lease them at once.
+    /// Writes a batch of referrals; once committed, the hubs that received them
+    /// are signalled, so that consumers waiting on their inboxes lease them at once.
     static func storeReferrals(_ batch: [ReferralSubmission], in pool: ConnectionPool, signals: InboxSignals) async -> [Result<IntakeOutcome, any Error>] {
-        do {
+        await writeSplittingOnFailure(batch) { batch in
             let stored = try await run(on: pool) { try insert(batch, on: $0) }
             signals.committed(to: stored.hubs)
-            return stored.outcomes.map { .success($0) }
-        } catch let error as PostgresError where error.isUnavailable {
-            return batch.map { _ in .failure(error) }
-        } catch where batch.count > 1 {
-            var results: [Result<IntakeOutcome, any Error>] = []
-            for submission in batch {
-                results += await storeReferrals([submission], in: pool, signals: signals)
-            }
-            return results
-        } catch {
-            return [.failure(error)]
+            return stored.outcomes
         }
     }
 

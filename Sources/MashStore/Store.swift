@@ -8,6 +8,7 @@ public struct Store: Sendable {
     /// Wakes consumers waiting on an inbox when a referral is committed to it.
     public let signals: InboxSignals
     let intake: GroupCommit<ReferralSubmission, IntakeOutcome>
+    let acks: GroupCommit<LeaseEnding, LeaseOutcome>
 
     /// How intake coalesces concurrent referrals into shared statements and commits.
     public struct IntakeBatching: Sendable {
@@ -26,6 +27,11 @@ public struct Store: Sendable {
             maxBatchSize: intakeBatching.maxBatchSize, maxConcurrentBatches: intakeBatching.maxConcurrentBatches
         ) { batch in
             await Store.storeReferrals(batch, in: pool, signals: signals)
+        }
+        acks = GroupCommit(
+            maxBatchSize: intakeBatching.maxBatchSize, maxConcurrentBatches: intakeBatching.maxConcurrentBatches
+        ) { batch in
+            await Store.acknowledge(batch, in: pool)
         }
     }
 
@@ -50,6 +56,28 @@ public struct Store: Sendable {
 }
 
 extension Store {
+    /// Writes a batch with `write`, which returns one outcome per item. When it
+    /// fails for any reason but an unreachable database, each item is written
+    /// alone, so one bad item fails by itself and never takes its neighbours with
+    /// it; an unreachable database fails them all.
+    static func writeSplittingOnFailure<Item, Outcome>(
+        _ batch: [Item], _ write: ([Item]) async throws -> [Outcome]
+    ) async -> [Result<Outcome, any Error>] {
+        do {
+            return try await write(batch).map { .success($0) }
+        } catch let error as PostgresError where error.isUnavailable {
+            return batch.map { _ in .failure(error) }
+        } catch where batch.count > 1 {
+            var results: [Result<Outcome, any Error>] = []
+            for item in batch {
+                results += await writeSplittingOnFailure([item], write)
+            }
+            return results
+        } catch {
+            return [.failure(error)]
+        }
+    }
+
     /// JSON text for a jsonb parameter. One encoder serves every call: encoding
     /// does not change it, and intake would otherwise make one per referral.
     static func json(_ value: some Encodable) throws -> String {
