@@ -20,6 +20,7 @@ struct HubRoutes {
         group.post("hubs/:hub/leases", use: lease)
         group.post("hubs/:hub/leases/:lease/ack", use: acknowledge)
         group.post("hubs/:hub/leases/:lease/release", use: release)
+        group.post("hubs/:hub/acks", use: acknowledgeMany)
         group.post("hubs/:hub/referrals/:id/decision", use: decide)
     }
 
@@ -62,6 +63,30 @@ struct HubRoutes {
         try await endLease(context, "released") { hub, lease in
             try await store.release(hub: hub, lease: lease, actor: Self.actor(hub))
         }
+    }
+
+    /// An addition to the contract: `{"leaseIds": [...]}` (1–100) acknowledged in
+    /// one statement and one commit, for a hub system that leases in batches. 200
+    /// with `{"results": [{"leaseId", "status", "detail"?}]}` in the order asked,
+    /// each `status` what `.../ack` would have answered for that lease alone.
+    @Sendable func acknowledgeMany(_ request: Request, context: MashRequestContext) async throws -> Response {
+        let hub = try context.requireHub(context.parameters.get("hub"))
+        let asked: AckRequest
+        switch AckRequest.read(try await JSONBody.read(request, limit: Self.bodyLimit)) {
+        case .success(let read): asked = read
+        case .failure(let rejection): throw Problem.refused(rejection, of: .ackRequest)
+        }
+        let outcomes = try await store.acknowledge(hub: hub, leases: asked.leases, actor: Self.actor(hub))
+        let results = zip(asked.leases, outcomes).map { lease, outcome in
+            switch outcome {
+            case .done, .alreadyDone: AckResult(leaseId: lease.lowercased, status: 204, detail: nil)
+            case .conflict(let reason): AckResult(leaseId: lease.lowercased, status: 409, detail: reason)
+            case .notFound: AckResult(leaseId: lease.lowercased, status: 404, detail: "This hub holds no such lease.")
+            }
+        }
+        let acked = outcomes.filter { if case .done = $0 { true } else { false } }.count
+        if acked > 0 { context.logger.info("leases acknowledged", metadata: ["hub": "\(hub)", "count": "\(acked)"]) }
+        return try JSONResponse.make(status: .ok, AckResults(results: results))
     }
 
     /// 204 when the lease was ended now or by this same request before; 409 when
@@ -136,4 +161,15 @@ struct DecisionBody: Encodable {
         decidedAt = decision.decidedAt
         feedback = decision.feedback
     }
+}
+
+/// The answer to a batch of acks: one result per lease, in the order asked.
+struct AckResults: Encodable {
+    let results: [AckResult]
+}
+
+struct AckResult: Encodable {
+    let leaseId: String
+    let status: Int
+    let detail: String?
 }

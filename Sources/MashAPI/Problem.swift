@@ -74,10 +74,11 @@ public struct Problem: Error, HTTPResponseError, Sendable {
     enum Submission: String {
         case referral, update
         case leaseRequest = "lease-request"
+        case ackRequest = "ack-request"
         case decision
 
         var name: String { rawValue.replacingOccurrences(of: "-", with: " ") }
-        var withArticle: String { (self == .update ? "an " : "a ") + name }
+        var withArticle: String { (self == .update || self == .ackRequest ? "an " : "a ") + name }
     }
 
     /// The answer to a document refused by validation: 400 when it is not JSON or

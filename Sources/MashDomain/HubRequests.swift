@@ -1,3 +1,5 @@
+import Foundation
+
 /// A screening decision's outcome (CONTRACT §5, `mashctl decide`).
 public enum ScreeningOutcome: String, Sendable, CaseIterable {
     case nfa
@@ -70,6 +72,34 @@ public struct DecisionRequest: Sendable, Equatable {
             object.finish()
             guard let outcome, let reason else { return nil }
             return DecisionRequest(outcome: outcome, reason: reason, feedback: feedback)
+        }
+    }
+}
+
+/// `POST /v1/hubs/{hub}/acks`: several leases acknowledged with one request.
+public struct AckRequest: Sendable, Equatable {
+    public let leases: [UUID]
+
+    public static let count = 1...100
+
+    public init(leases: [UUID]) { self.leases = leases }
+
+    /// Reads `{"leaseIds": [...]}`, listing every problem.
+    public static func read(_ body: [UInt8]) -> Result<AckRequest, ReferralRejection> {
+        let problems = ProblemList()
+        return readDocument(body, maxDepth: 4, problems: problems) { json in
+            guard var object = problems.object(json, at: .root) else { return nil }
+            let elements = object.array("leaseIds", required: true, count: count)
+            object.finish()
+            let leases = elements?.compactMap { element -> UUID? in
+                guard let text = ObjectReader.string(element.value, at: element.pointer, required: true, maxLength: 36, problems: problems) else { return nil }
+                guard let lease = UUID(uuidString: text) else {
+                    problems.invalid(element.pointer, "must be a lease id as the lease response gave it")
+                    return nil
+                }
+                return lease
+            }
+            return leases.map(AckRequest.init)
         }
     }
 }

@@ -110,6 +110,12 @@ extension Store {
         try await acks.submit(LeaseEnding(lease: lease, hub: hub, actor: actor))
     }
 
+    /// Several leases of one hub acknowledged at once: one statement, one commit.
+    /// One outcome per lease, in order, each as `acknowledge` would have given it.
+    public func acknowledge(hub: String, leases: [UUID], actor: String) async throws -> [LeaseOutcome] {
+        try await Self.acknowledge(leases.map { LeaseEnding(lease: $0, hub: hub, actor: actor) }, in: pool).map { try $0.get() }
+    }
+
     /// Gives the referral back to the inbox now, for the next consumer.
     public func release(hub: String, lease: UUID, actor: String) async throws -> LeaseOutcome {
         let outcome = try await run { connection in

@@ -1,3 +1,4 @@
+import Foundation
 import MashDomain
 import Testing
 
@@ -42,6 +43,14 @@ struct HubRequestTests {
         #expect(pointers(DecisionRequest.read(Array(#"{"outcome": "maybe", "reason": " ", "feedback": 3}"#.utf8))) == ["/outcome", "/reason", "/feedback"])
         let long = String(repeating: "x", count: DecisionRequest.maxFeedback + 1)
         #expect(pointers(DecisionRequest.read(Array(#"{"outcome": "nfa", "reason": "r", "feedback": "\#(long)"}"#.utf8))) == ["/feedback"])
+    }
+
+    @Test func anAckRequestListsLeaseIds() throws {
+        let lease = UUID()
+        #expect(try AckRequest.read(Array(#"{"leaseIds": ["\#(lease.uuidString.lowercased())"]}"#.utf8)).get() == AckRequest(leases: [lease]))
+        #expect(pointers(AckRequest.read(Array(#"{"leaseIds": []}"#.utf8))) == ["/leaseIds"])
+        #expect(pointers(AckRequest.read(Array(#"{}"#.utf8))) == ["/leaseIds"])
+        #expect(pointers(AckRequest.read(Array(#"{"leaseIds": ["x", null, 3]}"#.utf8))) == ["/leaseIds/0", "/leaseIds/1", "/leaseIds/2"])
     }
 
     @Test func everyOutcomeOfTheContractIsKnown() {

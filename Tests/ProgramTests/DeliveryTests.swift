@@ -140,6 +140,35 @@ struct DeliveryTests {
         #expect((bad.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } == ["/max", "/waitSeconds", "/leaseSeconds"])
     }
 
+    @Test func severalLeasesAreAcknowledgedWithOneRequestEachWithItsOwnResult() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        try await Self.seed(setup.store, count: 4)
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let leases = try await Self.lease(daemon, setup.hubToken, max: 4).leases
+        #expect(leases.count == 4)
+        #expect(try await Self.end(daemon, setup.hubToken, leases[3].id, "release").status == 204)
+        let unknown = UUID().uuidString.lowercased()
+        let asked = [leases[0].id, leases[1].id, unknown, leases[3].id, leases[0].id]
+        let answer = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/\(Self.hub)/acks"), token: setup.hubToken,
+                                         body: try JSONSerialization.data(withJSONObject: ["leaseIds": asked]))
+        #expect(answer.status == 200, "\(answer.text)")
+        let results = try #require(answer.json["results"] as? [[String: Any]])
+        #expect(results.compactMap { $0["leaseId"] as? String } == asked, "one result per lease, in the order asked")
+        #expect(results.compactMap { $0["status"] as? Int } == [204, 204, 404, 409, 204], "the released lease refused; the repeat answered as a repeat")
+        for lease in leases[0...1] {
+            #expect(try await Self.events(setup.store, lease.referralID) == ["leased", "acked"])
+        }
+        #expect(try await Self.lease(daemon, setup.hubToken).leases.map(\.referralID) == [leases[3].referralID], "the released one is still there")
+
+        let bad = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/\(Self.hub)/acks"), token: setup.hubToken,
+                                      body: Data(#"{"leaseIds": ["not-a-lease", 7]}"#.utf8))
+        #expect(bad.status == 400)
+        #expect((bad.json["errors"] as? [[String: Any]])?.compactMap { $0["pointer"] as? String } == ["/leaseIds/0", "/leaseIds/1"])
+        let otherHub = try await setup.store.issueToken(hubID: "early-help").secret
+        #expect(try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/\(Self.hub)/acks"), token: otherHub,
+                                    body: Data(#"{"leaseIds": ["\#(leases[2].id)"]}"#.utf8)).status == 404)
+    }
+
     @Test func aDecisionIsWhatTheReferrerSeesAndEndsTheLease() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)

@@ -10,9 +10,10 @@
 //     consumer. DOCUMENT holds @REFERENCE@; each referral's children get a
 //     family name and NHS numbers of their own, as in bench/intake.lua.
 //     Prints "WAKEUP ...".
-//   delivery-bench drain PORT HUB_TOKEN HUB BATCH CONSUMERS
-//     CONSUMERS hub systems lease BATCH at a time and ack each until the inbox is
-//     empty. Prints "DRAIN ...".
+//   delivery-bench drain PORT HUB_TOKEN HUB BATCH CONSUMERS [each|together]
+//     CONSUMERS hub systems lease BATCH at a time and ack each lease (`each`, the
+//     default: POST .../leases/{id}/ack) or the whole batch at once (`together`:
+//     POST .../acks) until the inbox is empty. Prints "DRAIN ...".
 //   delivery-bench consume PORT HUB_TOKEN HUB SECONDS CONSUMERS
 //     As wakeup's consumers, for SECONDS, with nothing posted by this program
 //     (intake comes from wrk meanwhile). Prints "CONSUME ...".
@@ -43,7 +44,7 @@ func onThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
 /// or (with `untilEmpty`) a lease comes back empty. `received` is told each
 /// referral's reference as its lease arrives.
 func consume(
-    port: Int, token: String, hub: String, batch: Int, wait: Int, untilEmpty: Bool, stop: @Sendable () -> Bool,
+    port: Int, token: String, hub: String, batch: Int, wait: Int, untilEmpty: Bool, ackTogether: Bool = false, stop: @Sendable () -> Bool,
     received: @Sendable (String, UInt64) -> Void = { _, _ in }
 ) -> (acked: Int, errors: Int) {
     var acked = 0, errors = 0
@@ -66,10 +67,20 @@ func consume(
                     received(reference, at)
                 }
             }
-            for lease in leases {
-                guard let id = lease["leaseId"] as? String else { errors += 1; continue }
-                let ack = try connection.send("POST", "/v1/hubs/\(hub)/leases/\(id)/ack", token: token)
-                if ack.status == 204 { acked += 1 } else { errors += 1 }
+            let ids = leases.compactMap { $0["leaseId"] as? String }
+            errors += leases.count - ids.count
+            if ackTogether && !ids.isEmpty {
+                let body = try JSONSerialization.data(withJSONObject: ["leaseIds": ids])
+                let answer = try connection.send("POST", "/v1/hubs/\(hub)/acks", token: token, body: Array(body))
+                let results = ((try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any])?["results"] as? [[String: Any]] ?? []
+                let done = results.filter { $0["status"] as? Int == 204 }.count
+                acked += done
+                errors += ids.count - done
+            } else {
+                for id in ids {
+                    let ack = try connection.send("POST", "/v1/hubs/\(hub)/leases/\(id)/ack", token: token)
+                    if ack.status == 204 { acked += 1 } else { errors += 1 }
+                }
             }
         } catch {
             errors += 1
@@ -203,16 +214,18 @@ case "wakeup":
 
 case "drain":
     let port = number(1), hubToken = argument(2), hub = argument(3), batch = number(4), consumers = number(5)
+    let acks = arguments.count > 6 ? argument(6) : "each"
+    guard acks == "each" || acks == "together" else { fail("drain: acks are `each` or `together`, not \(acks)") }
     let totals = Mutex((acked: 0, errors: 0))
     let started = now()
     onThreads(consumers) { _ in
-        let result = consume(port: port, token: hubToken, hub: hub, batch: batch, wait: 0, untilEmpty: true, stop: { false })
+        let result = consume(port: port, token: hubToken, hub: hub, batch: batch, wait: 0, untilEmpty: true, ackTogether: acks == "together", stop: { false })
         totals.withLock { $0.acked += result.acked; $0.errors += result.errors }
     }
     let seconds = Double(now() - started) / 1e9
     let result = totals.withLock { $0 }
-    print(String(format: "DRAIN batch=%d consumers=%d referrals=%d seconds=%.3f per_second=%.1f errors=%d",
-                 batch, consumers, result.acked, seconds, Double(result.acked) / seconds, result.errors))
+    print("DRAIN batch=\(batch) acks=\(acks) consumers=\(consumers) referrals=\(result.acked) "
+        + String(format: "seconds=%.3f per_second=%.1f errors=%d", seconds, Double(result.acked) / seconds, result.errors))
 
 case "consume":
     let port = number(1), hubToken = argument(2), hub = argument(3), seconds = number(4), consumers = number(5)
