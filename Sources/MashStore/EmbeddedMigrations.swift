@@ -230,6 +230,10 @@ enum EmbeddedMigrations {
         DROP INDEX referrals_inbox;
         CREATE INDEX referrals_deliverable ON referrals (hub_id, rag_rank, deadline, received_at)
             WHERE status IN ('queued', 'undelivered');
+        -- Each delivered referral leaves a dead entry in referrals_deliverable, at the head
+        -- where the next lease starts reading, until VACUUM removes it: vacuum referrals
+        -- after 1% of it changed rather than PostgreSQL's default 20%.
+        ALTER TABLE referrals SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_vacuum_threshold = 1000);
         -- Leases to end when they expire; only leased referrals are in it.
         CREATE INDEX referrals_lease_expiry ON referrals (lease_expires_at) WHERE status = 'leased';
         -- Acks and releases find their referral by lease.

@@ -141,6 +141,8 @@ case "wakeup":
     }
     let tag = argument(6), rate = number(7), seconds = number(8), consumers = number(9)
     let total = rate * seconds
+    // Children of their own in every run against the same database, as intake.lua's.
+    let tagSeed = tag.utf8.reduce(0) { ($0 * 31 + Int($1)) % 40 }
     let scheduled = Mutex([String: UInt64]())
     let arrived = Mutex([String: UInt64]())
     let intake = Mutex((latencies: [Double](), errors: 0))
@@ -175,7 +177,7 @@ case "wakeup":
             let due = start + UInt64(index) * interval
             let current = now()
             if due > current { usleep(useconds_t((due - current) / 1_000)) }
-            let base = 900_000_000 + index * 2
+            let base = 900_000_000 + tagSeed * 2_000_000 + index * 2
             let reference = "\(tag)/\(String(format: "%09d", index))"
             let body = document.replacingOccurrences(of: "@REFERENCE@", with: reference)
                 .replacingOccurrences(of: #""familyName": "Hughes""#, with: #""familyName": "Hughes\#(letters(base))""#)
