@@ -121,7 +121,7 @@ extension Store {
         let outcome = try await run { connection in
             try Self.end([LeaseEnding(lease: lease, hub: hub, actor: actor)], .release, on: connection)[0]
         }
-        if case .done = outcome { signals.committed(to: [hub]) }
+        if case .done = outcome { signals.committed([hub: 1]) }
         return outcome
     }
 
@@ -202,7 +202,7 @@ extension Store {
                 SELECT hub_id FROM expired
                 """).map { try $0.require(String.self, "hub_id") }
         }
-        signals.committed(to: Set(hubs))
+        signals.committed(Dictionary(hubs.map { ($0, 1) }, uniquingKeysWith: +))
         return hubs.count
     }
 

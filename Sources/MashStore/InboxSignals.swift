@@ -104,32 +104,42 @@ public final class InboxSignals: Sendable {
         }
     }
 
-    /// Referrals were committed to `hubs` (or came back to them): wakes their
-    /// waiters here and tells the other daemons.
-    public func committed(to hubs: some Collection<String>) {
-        guard !hubs.isEmpty else { return }
-        wake(hubs)
-        for hub in hubs { schedulePublish(hub) }
+    /// Referrals were committed to these hubs' inboxes (or came back to them),
+    /// this many to each: wakes as many of each hub's waiters here and tells the
+    /// other daemons.
+    public func committed(_ arrivals: [String: Int]) {
+        guard !arrivals.isEmpty else { return }
+        wake(arrivals.mapValues { Optional($0) })
+        for hub in arrivals.keys { schedulePublish(hub) }
     }
 
-    /// A notification from `channel`: wakes the hub's waiters unless this process sent it.
+    /// A notification from `channel`: wakes the hub's waiters unless this process
+    /// sent it. It does not say how many referrals arrived, so all of them.
     public func received(_ payload: String) {
         let parts = payload.split(separator: " ")
         guard parts.count == 2, parts[1] != origin else { return }
-        wake([String(parts[0])])
+        wake([String(parts[0]): nil])
     }
 
     /// Wakes every waiter, for when notifications may have been missed (the
     /// listener reconnected).
     public func wakeAll() {
-        wake(state.withLock { Array($0.waiters.keys) })
+        wake(state.withLock { Dictionary(uniqueKeysWithValues: $0.waiters.keys.map { ($0, Int?.none) }) })
     }
 
-    private func wake(_ hubs: some Collection<String>) {
+    /// Advances each hub's generation and wakes that many of its waiters, the
+    /// longest waiting first (every one for nil): one consumer per referral that
+    /// arrived, rather than a herd of which all look and all but one find nothing.
+    /// Those left asleep see the new generation if they look again.
+    private func wake(_ arrivals: [String: Int?]) {
         let woken = state.withLock { state in
-            hubs.flatMap { hub in
+            arrivals.flatMap { hub, count -> [CheckedContinuation<Void, Never>] in
                 state.generations[hub, default: 0] &+= 1
-                return state.waiters.removeValue(forKey: hub)?.values.map { $0 } ?? []
+                guard var waiting = state.waiters.removeValue(forKey: hub) else { return [] }
+                let chosen = count.map { Array(waiting.keys.sorted().prefix($0)) } ?? Array(waiting.keys)
+                let continuations = chosen.compactMap { waiting.removeValue(forKey: $0) }
+                if !waiting.isEmpty { state.waiters[hub] = waiting }
+                return continuations
             }
         }
         for continuation in woken { continuation.resume() }

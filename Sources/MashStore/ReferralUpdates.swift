@@ -101,7 +101,7 @@ extension Store {
             }
         }
         // A referral moved to another hub's inbox wakes that hub's waiting consumers.
-        if let movedTo { signals.committed(to: [movedTo]) }
+        if let movedTo { signals.committed([movedTo: 1]) }
         return outcome
     }
 

@@ -165,16 +165,16 @@ extension Store {
     static func storeReferrals(_ batch: [ReferralSubmission], in pool: ConnectionPool, signals: InboxSignals) async -> [Result<IntakeOutcome, any Error>] {
         await writeSplittingOnFailure(batch) { batch in
             let stored = try await run(on: pool) { try insert(batch, on: $0) }
-            signals.committed(to: stored.hubs)
+            signals.committed(stored.hubs)
             return stored.outcomes
         }
     }
 
     /// Triages the batch and stores it with one statement; referrals whose
     /// reference was taken are then looked up one by one (a retry, or a reference
-    /// reused), which is rare. Returns each referral's outcome and the hubs that
-    /// received new referrals.
-    private static func insert(_ batch: [ReferralSubmission], on connection: PostgresConnection) throws -> (outcomes: [IntakeOutcome], hubs: Set<String>) {
+    /// reused), which is rare. Returns each referral's outcome and how many new
+    /// referrals each hub received.
+    private static func insert(_ batch: [ReferralSubmission], on connection: PostgresConnection) throws -> (outcomes: [IntakeOutcome], hubs: [String: Int]) {
         // Rows go in (agency, reference) order, so that concurrent batches take their
         // unique-index entries in the same order and cannot deadlock; for a key sent
         // twice in one batch, the first in this order is the one stored.
@@ -203,7 +203,7 @@ extension Store {
             let key = ReferralKey(agencyID: try row.require(String.self, "agency_id"), reference: try row.require(String.self, "reference"))
             created[key] = (try row.require(UUID.self, "id"), try row.require(Date.self, "received_at"))
         }
-        let receiving = Set(created.keys.compactMap { hubs[$0] })
+        let receiving = Dictionary(created.keys.compactMap { hubs[$0] }.map { ($0, 1) }, uniquingKeysWith: +)
         var outcomes = [IntakeOutcome?](repeating: nil, count: batch.count)
         for index in order {
             let submission = batch[index]

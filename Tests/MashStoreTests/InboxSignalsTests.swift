@@ -6,6 +6,7 @@ import Testing
 /// NOTIFY and records what it would send.
 @Suite("Inbox signals")
 struct InboxSignalsTests {
+    /// What was recorded, in order: payloads published, or which waiters woke.
     final class Published: Sendable {
         let payloads = Mutex<[String]>([])
         func record(_ payload: String) { payloads.withLock { $0.append(payload) } }
@@ -23,18 +24,47 @@ struct InboxSignalsTests {
         let woken = ContinuousClock.now
         async let waited = signals.wait(hub: "lado", after: seen, timeout: .seconds(20))
         try await Task.sleep(for: .milliseconds(100))
-        signals.committed(to: ["edt"])
+        signals.committed(["edt": 1])
         try await Task.sleep(for: .milliseconds(100))
-        signals.committed(to: ["lado"])
+        signals.committed(["lado": 1])
         #expect(await waited)
         let elapsed = ContinuousClock.now - woken
         #expect(elapsed >= .milliseconds(200) && elapsed < .seconds(10), "woken by lado's signal, not edt's: \(elapsed)")
     }
 
+    @Test func oneWaiterWakesPerArrivalTheLongestWaitingFirst() async throws {
+        let (signals, _) = signals()
+        let order = Published()
+        let seen = signals.generation(of: "lado")
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for waiter in 0..<3 {
+                group.addTask {
+                    _ = await signals.wait(hub: "lado", after: seen, timeout: .seconds(3))
+                    order.record(String(waiter))
+                }
+                try await Task.sleep(for: .milliseconds(50))  // waiter 0 waits longest
+            }
+            signals.committed(["lado": 2])
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(Set(order.all) == ["0", "1"], "two arrived: two woken, the two waiting longest")
+            try await group.waitForAll()
+        }
+        #expect(order.all.last == "2", "the third slept on to its timeout")
+        // A notification from another daemon does not say how many: everyone wakes.
+        let fresh = signals.generation(of: "edt")
+        async let first = signals.wait(hub: "edt", after: fresh, timeout: .seconds(20))
+        async let second = signals.wait(hub: "edt", after: fresh, timeout: .seconds(20))
+        try await Task.sleep(for: .milliseconds(100))
+        let started = ContinuousClock.now
+        signals.received("edt another-daemon")
+        _ = await (first, second)
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
     @Test func aSignalBetweenLookingAndWaitingIsNotMissed() async {
         let (signals, _) = signals()
         let seen = signals.generation(of: "lado")
-        signals.committed(to: ["lado"])  // the referral lands after the look, before the wait
+        signals.committed(["lado": 1])  // the referral lands after the look, before the wait
         let started = ContinuousClock.now
         #expect(await signals.wait(hub: "lado", after: seen, timeout: .seconds(20)))
         #expect(ContinuousClock.now - started < .seconds(5))
@@ -53,7 +83,7 @@ struct InboxSignalsTests {
         async let first = signals.wait(hub: "lado", after: signals.generation(of: "lado"), timeout: .seconds(20))
         try await Task.sleep(for: .milliseconds(100))
         #expect(await signals.wait(hub: "edt", after: signals.generation(of: "edt"), timeout: .seconds(20)) == false, "refused at once")
-        signals.committed(to: ["lado"])
+        signals.committed(["lado": 1])
         #expect(await first)
         #expect(await signals.wait(hub: "edt", after: signals.generation(of: "edt"), timeout: .milliseconds(10)), "room again")
     }
@@ -71,7 +101,7 @@ struct InboxSignalsTests {
 
     @Test func notificationsAreCoalescedAndOnlyOthersWakeUs() async throws {
         let (signals, published) = signals()
-        for _ in 0..<50 { signals.committed(to: ["lado"]) }
+        for _ in 0..<50 { signals.committed(["lado": 1]) }
         try await Task.sleep(for: .milliseconds(200))
         let sent = published.all
         #expect((1...2).contains(sent.count), "one at once, at most one more for the rest of the window: \(sent.count)")
