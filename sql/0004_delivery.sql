@@ -36,6 +36,11 @@ ALTER TABLE referrals
         (outcome IS NULL) = (decided_at IS NULL) AND (decided_at IS NULL) = (decision_reason IS NULL)
         AND (decided_at IS NULL) = (decided_by IS NULL) AND (status <> 'decided' OR outcome IS NOT NULL));
 
+-- Every index of referrals costs intake an insert per referral and every lease
+-- and ack another (their updates cannot be HOT: they change indexed columns).
+-- Nothing reads this one; a report that needs arrival-time ranges can add it back.
+DROP INDEX referrals_received_at;
+
 -- What a consumer can lease, in the order it gets it. Intake inserts into this
 -- index in place of the one it replaces, so it costs intake nothing more.
 DROP INDEX referrals_inbox;
