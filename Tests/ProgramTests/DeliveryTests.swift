@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 import MashDomain
 import MashStore
 import MashTesting
@@ -319,19 +320,34 @@ struct DeliveryTests {
         #expect(try history.require(Int.self, "referrals") == total)
     }
 
-    @Test func referralsAbandonedMidLeaseByTwentyKilledConsumersAreOfferedAgainAndAllAcked() async throws {
+    @Test func referralsLeasedByTwentyConsumersKilledMidLeaseAreOfferedAgainAndAllAcked() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 40)
         let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
-        // Twenty consumers each lease one referral for the shortest lease there is,
-        // then die without a word: what mashd sees of a killed consumer.
-        let abandoned = try await withThrowingTaskGroup(of: Leased.self) { group in
-            for _ in 0..<20 {
-                group.addTask { try #require(try await Self.lease(daemon, setup.hubToken, leaseSeconds: 30).leases.first) }
-            }
-            return try await group.reduce(into: [String: Leased]()) { $0[$1.referralID] = $1 }
+        // Twenty consumer processes (bench/DeliveryBench's `hold`) each lease one
+        // referral for the shortest lease there is and hold it; each is SIGKILLed.
+        let holder = try DaemonProcess.binary("delivery-bench").path
+        let consumers = try (0..<20).map { _ in
+            let log = FileManager.default.temporaryDirectory.appendingPathComponent("consumer-\(UUID().uuidString).log")
+            let pid = try ChildProcess.start([holder, "hold", String(daemon.port), setup.hubToken, Self.hub, "30"], logPath: log.path)
+            return (pid: pid, log: log)
         }
-        #expect(abandoned.count == 20)
+        var abandoned: [String: Date] = [:]
+        let started = ContinuousClock.now
+        for consumer in consumers {
+            var line: [Substring] = []
+            while line.count != 4 && ContinuousClock.now - started < .seconds(30) {
+                line = ((try? String(contentsOf: consumer.log, encoding: .utf8)) ?? "").split(separator: "\n")
+                    .first { $0.hasPrefix("HOLD ") }?.split(separator: " ") ?? []
+                if line.count != 4 { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            kill(consumer.pid, SIGKILL)
+            _ = ChildProcess.waitForExit(consumer.pid)
+            try? FileManager.default.removeItem(at: consumer.log)
+            try #require(line.count == 4, "consumer \(consumer.pid) never held a lease")
+            abandoned[String(line[2])] = try #require(RFC3339.parse(String(line[3])))
+        }
+        #expect(abandoned.count == 20, "twenty referrals held by twenty killed consumers")
 
         // A healthy consumer drains the rest and waits for the abandoned ones.
         var acked: Set<String> = []
@@ -345,12 +361,11 @@ struct DeliveryTests {
             }
         }
         #expect(acked.count == 40, "every referral acked in the end")
-        for (id, lease) in abandoned {
+        for (id, expiry) in abandoned {
             let again = try #require(offeredAgain[id], "abandoned referral offered again")
-            #expect(again.timeIntervalSince(lease.expiresAt) < 5, "offered again within leaseSeconds + 5 s")
-            #expect(again >= lease.expiresAt, "not before the lease expired")
-            let stale = try await Self.end(daemon, setup.hubToken, lease.id, "ack")
-            #expect(stale.status == 409, "the dead consumer's lease is superseded")
+            #expect(again.timeIntervalSince(expiry) < 5, "offered again within leaseSeconds + 5 s")
+            #expect(again >= expiry, "not before the lease expired")
+            #expect(try await Self.events(setup.store, id) == ["leased", "lease_expired", "leased", "acked"])
         }
     }
 }

@@ -14,6 +14,10 @@
 //     CONSUMERS hub systems lease BATCH at a time and ack each lease (`each`, the
 //     default: POST .../leases/{id}/ack) or the whole batch at once (`together`:
 //     POST .../acks) until the inbox is empty. Prints "DRAIN ...".
+//   delivery-bench hold PORT HUB_TOKEN HUB LEASE_SECONDS
+//     Leases one referral, prints "HOLD <leaseId> <referralId> <leaseExpiresAt>"
+//     and then holds it without a word until killed: the consumer the tests
+//     kill mid-lease.
 //   delivery-bench consume PORT HUB_TOKEN HUB SECONDS CONSUMERS
 //     As wakeup's consumers, for SECONDS, with nothing posted by this program
 //     (intake comes from wrk meanwhile). Prints "CONSUME ...".
@@ -228,6 +232,20 @@ case "drain":
     let result = totals.withLock { $0 }
     print("DRAIN batch=\(batch) acks=\(acks) consumers=\(consumers) referrals=\(result.acked) "
         + String(format: "seconds=%.3f per_second=%.1f errors=%d", seconds, Double(result.acked) / seconds, result.errors))
+
+case "hold":
+    let port = number(1), hubToken = argument(2), hub = argument(3), leaseSeconds = number(4)
+    guard let connection = try? HTTPConnection(port: port),
+          let answer = try? connection.send("POST", "/v1/hubs/\(hub)/leases", token: hubToken,
+                                            body: Array(#"{"max": 1, "waitSeconds": 10, "leaseSeconds": \#(leaseSeconds)}"#.utf8)),
+          answer.status == 200,
+          let json = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any],
+          let lease = (json["leases"] as? [[String: Any]])?.first,
+          let id = lease["leaseId"] as? String, let expires = lease["leaseExpiresAt"] as? String,
+          let referral = (lease["referral"] as? [String: Any])?["id"] as? String
+    else { fail("hold: no lease") }
+    FileHandle.standardOutput.write(Data("HOLD \(id) \(referral) \(expires)\n".utf8))  // unbuffered: the test reads it at once
+    sleep(600)
 
 case "consume":
     let port = number(1), hubToken = argument(2), hub = argument(3), seconds = number(4), consumers = number(5)
