@@ -22,18 +22,24 @@ public struct MashAPI: Sendable {
     public let migrator: Migrator
     public let thresholds: ThresholdsInUse
     public let configuration: Configuration
+    /// The metrics in Prometheus text format, served at `/metrics` when given.
+    public let metrics: (@Sendable () -> [UInt8])?
 
-    public init(store: Store, migrator: Migrator, thresholds: ThresholdsInUse, configuration: Configuration = Configuration()) {
+    public init(
+        store: Store, migrator: Migrator, thresholds: ThresholdsInUse, configuration: Configuration = Configuration(),
+        metrics: (@Sendable () -> [UInt8])? = nil
+    ) {
         self.store = store
         self.migrator = migrator
         self.thresholds = thresholds
         self.configuration = configuration
+        self.metrics = metrics
     }
 
     public func router() -> Router<MashRequestContext> {
         let router = Router(context: MashRequestContext.self)
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
-        HealthRoutes(store: store, migrator: migrator, thresholds: thresholds).register(on: router)
+        HealthRoutes(store: store, migrator: migrator, thresholds: thresholds, metrics: metrics).register(on: router)
         let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(
             cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime)
         ))

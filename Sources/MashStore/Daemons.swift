@@ -31,9 +31,8 @@ public struct SystemStatus: Sendable {
     /// Daemons that reported in within the last minute.
     public let daemons: [DaemonRecord]
     public let referralsByStatus: [(status: String, count: Int)]
-    /// Every hub's open referrals (see `Store.inbox`) and how many are overdue: past
-    /// their deadline or their delivery window.
-    public let inboxes: [(hub: String, open: Int, overdue: Int)]
+    /// Every hub's open referrals (see `Store.inbox`) and how many are overdue.
+    public let inboxes: [InboxCount]
     public let quarantined: Int
 }
 
@@ -72,14 +71,43 @@ extension Store {
             let counts = try connection.query(
                 "SELECT status, count(*) AS n FROM referrals GROUP BY status ORDER BY status"
             ).map { (status: try $0.require(String.self, "status"), count: try $0.require(Int.self, "n")) }
-            let inboxes = try connection.query("""
-                SELECT h.id AS hub, count(r.id) AS open, count(r.id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue
-                FROM hubs h LEFT JOIN referrals r ON r.hub_id = h.id AND r.status = ANY($1::text[])
-                GROUP BY h.id ORDER BY h.id
-                """, [PostgresArray(Self.openStatuses)]
-            ).map { (hub: try $0.require(String.self, "hub"), open: try $0.require(Int.self, "open"), overdue: try $0.require(Int.self, "overdue")) }
+            let inboxes = try Self.inboxCounts(on: connection)
             let quarantined = try connection.query("SELECT count(*) AS n FROM quarantine")[0].require(Int.self, "n")
             return SystemStatus(schemaVersion: schemaVersion, daemons: daemons, referralsByStatus: counts, inboxes: inboxes, quarantined: quarantined)
+        }
+    }
+}
+
+/// How full one hub's inbox is.
+public struct InboxCount: Sendable, Equatable {
+    public let hub: String
+    /// Referrals not yet decided or closed.
+    public let open: Int
+    /// Of those, past their deadline or their delivery window.
+    public let overdue: Int
+    /// Of those, past their delivery window with no hub system having taken them.
+    public let undelivered: Int
+}
+
+extension Store {
+    /// Every hub's inbox counts, hubs without referrals included.
+    public func inboxCounts() async throws -> [InboxCount] {
+        try await run { try Self.inboxCounts(on: $0) }
+    }
+
+    static func inboxCounts(on connection: PostgresConnection) throws -> [InboxCount] {
+        try connection.query("""
+            SELECT h.id AS hub, count(r.id) AS open,
+                   count(r.id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue,
+                   count(r.id) FILTER (WHERE r.status = 'undelivered') AS undelivered
+            FROM hubs h LEFT JOIN referrals r ON r.hub_id = h.id AND r.status = ANY($1::text[])
+            GROUP BY h.id ORDER BY h.id
+            """, [PostgresArray(openStatuses)]
+        ).map { row in
+            InboxCount(
+                hub: try row.require(String.self, "hub"), open: try row.require(Int.self, "open"),
+                overdue: try row.require(Int.self, "overdue"), undelivered: try row.require(Int.self, "undelivered")
+            )
         }
     }
 }

@@ -27,7 +27,7 @@ struct StatusCommand: AsyncParsableCommand {
                         ("thresholdVersion", daemon.thresholdVersion.map { .number($0) } ?? .null)])
             })),
             ("referrals", .list(status.referralsByStatus.map { Record([("status", .text($0.status)), ("count", .number($0.count))]) })),
-            ("inboxes", .list(status.inboxes.map { Record([("hub", .text($0.hub)), ("open", .number($0.open)), ("overdue", .number($0.overdue))]) })),
+            ("inboxes", .list(status.inboxes.map { Record([("hub", .text($0.hub)), ("open", .number($0.open)), ("overdue", .number($0.overdue)), ("undelivered", .number($0.undelivered))]) })),
             ("overdue", .number(status.inboxes.map(\.overdue).reduce(0, +))),
             ("quarantined", .number(status.quarantined)),
         ]), format: output.format)

@@ -5,7 +5,9 @@ import LocalCluster
 import Logging
 import MashAPI
 import MashStore
+import Metrics
 import Postgres
+import Prometheus
 import ServiceLifecycle
 
 /// `mashd`: the long-running daemon (CONTRACT §1, §6).
@@ -106,8 +108,10 @@ struct Mashd: AsyncParsableCommand {
         if thresholds.current == nil {
             logger.warning("no threshold document has been applied: referrals are refused with 503 until `mashctl rules apply`")
         }
+        let metrics = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
         let app = Application(
-            router: MashAPI(store: store, migrator: migrator, thresholds: thresholds).router(),
+            router: MashAPI(store: store, migrator: migrator, thresholds: thresholds, metrics: { metrics.emitToBuffer() }).router(),
             configuration: .init(address: .hostname(host, port: port), serverName: "mashd/\(MashBroker.version)"),
             onServerRunning: { channel in
                 // Tests and scripts read this line to learn the port when asked for port 0.

@@ -216,6 +216,16 @@ struct DeliveryTests {
             status = try await Self.agencyView(daemon, setup, id)["status"] as? String ?? ""
         }
         #expect(status == "undelivered", "the daemon marks it within its 10-second round")
+        // Counted in the metrics by the same round (a gauge per hub).
+        var counted = false
+        while !counted && ContinuousClock.now < deadline + .seconds(15) {
+            let metrics = try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("metrics"), contentType: nil)
+            counted = metrics.text.split(separator: "\n").contains {
+                $0 == #"mash_inbox_undelivered{hub="mash-screening"} 1"# || $0 == #"mash_inbox_undelivered{hub="mash-screening"} 1.0"#
+            }
+            if !counted { try await Task.sleep(for: .milliseconds(500)) }
+        }
+        #expect(counted, "mash_inbox_undelivered counts it")
         let overdue = try CLI.run("mashctl", ["overdue", "--format", "json", "--database-url", setup.database.connectionString])
         let listed = try JSONSerialization.jsonObject(with: Data(overdue.stdout.utf8)) as? [[String: Any]]
         #expect(listed?.map { $0["id"] as? String } == [id], "\(overdue.stderr)")
