@@ -78,7 +78,7 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         case decision
 
         var name: String { rawValue.replacingOccurrences(of: "-", with: " ") }
-        var withArticle: String { (self == .update || self == .ackRequest ? "an " : "a ") + name }
+        var withArticle: String { ("aeiou".contains(name.first!) ? "an " : "a ") + name }
     }
 
     /// The answer to a document refused by validation: 400 when it is not JSON or

@@ -14,9 +14,9 @@ public enum ScreeningOutcome: String, Sendable, CaseIterable {
 /// `POST /v1/hubs/{hub}/leases`: how many referrals, how long to wait for one
 /// when the inbox is empty, and how long to hold them.
 public struct LeaseRequest: Sendable, Equatable {
-    public var max = 1
-    public var waitSeconds = 0
-    public var leaseSeconds = 300
+    public var max: Int
+    public var waitSeconds: Int
+    public var leaseSeconds: Int
 
     public static let maxRange = 1...100
     public static let waitRange = 0...30

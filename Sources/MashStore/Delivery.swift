@@ -218,11 +218,10 @@ extension Store {
                     UPDATE referrals r SET status = 'undelivered', undelivered_at = now()
                     FROM hubs h
                     WHERE r.hub_id = h.id AND r.status = 'queued' AND r.received_at + h.delivery_window <= now()
-                    RETURNING r.id, r.hub_id
+                    RETURNING r.id, r.hub_id, h.delivery_window
                 ), recorded AS (
                     INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
-                    SELECT p.id, 'undelivered', p.hub_id, 'mashd', jsonb_build_object('window', h.delivery_window::text)
-                    FROM passed p JOIN hubs h ON h.id = p.hub_id
+                    SELECT id, 'undelivered', hub_id, 'mashd', jsonb_build_object('window', delivery_window::text) FROM passed
                 )
                 SELECT count(*) AS n FROM passed
                 """)[0].require(Int.self, "n")
