@@ -46,8 +46,9 @@ let package = Package(
         ),
         .target(
             name: "MashStore",
-            dependencies: ["MashDomain", "MashTriage", "Postgres"]
+            dependencies: ["MashDomain", "MashTriage", "MashReport", "Postgres"]
         ),
+        .target(name: "MashReport"),
         .target(
             name: "MashAPI",
             dependencies: [
@@ -72,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "mashctl",
             dependencies: [
-                "MashStore", "MashDomain", "MashTriage", "Postgres", "LocalCluster",
+                "MashStore", "MashDomain", "MashTriage", "MashReport", "Postgres", "LocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -92,6 +93,7 @@ let package = Package(
         ),
         .testTarget(name: "MashDomainTests", dependencies: ["MashDomain"]),
         .testTarget(name: "MashTriageTests", dependencies: ["MashTriage", "MashDomain"]),
+        .testTarget(name: "MashReportTests", dependencies: ["MashReport"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
         .testTarget(
             name: "MashStoreTests",

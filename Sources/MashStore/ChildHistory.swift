@@ -21,6 +21,26 @@ struct ChildKey: Sendable {
         postcode = child.postcode?.description
     }
 
+    /// A child known only by NHS number.
+    init(nhsNumber: String) {
+        self.nhsNumber = nhsNumber
+        familyNameKey = nil
+        dateOfBirth = nil
+        expectedDueDate = nil
+        postcode = nil
+    }
+
+    /// A child as stored in `referral_children` (`columns`).
+    init(row: PostgresRow) throws {
+        nhsNumber = try row.decode(String.self, "nhs_number")
+        familyNameKey = try row.decode(String.self, "family_name_key")
+        dateOfBirth = try row.decode(String.self, "date_of_birth")
+        expectedDueDate = try row.decode(String.self, "expected_due_date")
+        postcode = try row.decode(String.self, "postcode")
+    }
+
+    static let columns = "nhs_number, family_name_key, date_of_birth::text AS date_of_birth, expected_due_date::text AS expected_due_date, postcode"
+
     /// The family name lower-cased, without spaces, hyphens or apostrophes:
     /// "O'Neill-Smith" and "oneill smith" are the same family.
     static func nameKey(_ name: String) -> String {
@@ -48,10 +68,22 @@ extension Store {
     static func histories(
         of referrals: [Referral], before: Date? = nil, excluding: UUID? = nil, on connection: PostgresConnection
     ) throws -> [ReferralHistory] {
+        try matchingReferrals(of: referrals.map { $0.children.map(ChildKey.init) }, before: before, on: connection).map { matches in
+            let earlier = matches.filter { $0.key != excluding }.values.sorted { $0.receivedAt > $1.receivedAt }.prefix(historyLimit)
+            let open = earlier.first { openStatuses.contains($0.status) && $0.hub != nil }
+            return ReferralHistory(priorReferrals: earlier.map(\.receivedAt).reversed(), openCaseHub: open?.hub)
+        }
+    }
+
+    /// For each group of children's keys, the stored referrals naming any of them (with
+    /// `before`, only those that arrived before then), by id; at most
+    /// `historyLimit` per child and way of matching, the latest.
+    static func matchingReferrals(
+        of groups: [[ChildKey]], before: Date?, on connection: PostgresConnection
+    ) throws -> [[UUID: (receivedAt: Date, status: String, hub: String?)]] {
         var byNHS = ChildColumns(), byNameWithoutNHS = ChildColumns(), byNameWithNHS = ChildColumns(), byDueDate = ChildColumns()
-        for (index, referral) in referrals.enumerated() {
-            for child in referral.children {
-                let key = ChildKey(child)
+        for (index, keys) in groups.enumerated() {
+            for key in keys {
                 if key.nhsNumber != nil { byNHS.append(index, key) }
                 if key.familyNameKey != nil && key.dateOfBirth != nil {
                     if key.nhsNumber == nil { byNameWithoutNHS.append(index, key) } else { byNameWithNHS.append(index, key) }
@@ -61,17 +93,13 @@ extension Store {
         }
         let matches = try connection.query(prepared: "mash_child_history", historyStatement,
                                            byNHS.parameters + byNameWithoutNHS.parameters + byNameWithNHS.parameters + byDueDate.parameters + [historyLimit, before])
-        var found = [[UUID: (receivedAt: Date, status: String, hub: String?)]](repeating: [:], count: referrals.count)
-        for row in matches where try row.require(UUID.self, "id") != excluding {
+        var found = [[UUID: (receivedAt: Date, status: String, hub: String?)]](repeating: [:], count: groups.count)
+        for row in matches {
             found[try row.require(Int.self, "idx")][try row.require(UUID.self, "id")] = (
                 try row.require(Date.self, "received_at"), try row.require(String.self, "status"), try row.decode(String.self, "hub_id")
             )
         }
-        return found.map { matched in
-            let earlier = matched.values.sorted { $0.receivedAt > $1.receivedAt }.prefix(historyLimit)
-            let open = earlier.first { openStatuses.contains($0.status) && $0.hub != nil }
-            return ReferralHistory(priorReferrals: earlier.map(\.receivedAt).reversed(), openCaseHub: open?.hub)
-        }
+        return found
     }
 
     /// Four branches, each over its own six arrays (`ChildColumns`), then the limit

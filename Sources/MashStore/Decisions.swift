@@ -24,19 +24,23 @@ public enum DecisionOutcome: Sendable, Equatable {
 extension Store {
     /// Records the screening decision on an open referral, in `hub` when one is
     /// named, ending any lease on it; the referring agency then sees the outcome
-    /// and feedback. `actor` is recorded with it and in the delivery history.
-    public func decide(referral id: UUID, hub: String?, _ decision: DecisionRequest, actor: String) async throws -> DecisionOutcome {
+    /// and feedback. `actor` (nil: the database user) is recorded with it, in the
+    /// delivery history and in the audit log.
+    public func decide(referral id: UUID, hub: String?, _ decision: DecisionRequest, actor: String?) async throws -> DecisionOutcome {
         try await run { connection in
             let decided = try connection.query("""
                 WITH decided AS (
-                    UPDATE referrals SET status = 'decided', outcome = $3, decided_at = now(), decided_by = $6,
+                    UPDATE referrals SET status = 'decided', outcome = $3, decided_at = now(), decided_by = coalesce($6::text, current_user),
                            decision_reason = $4, decision_feedback = $5,
                            lease_expires_at = CASE WHEN status = 'leased' THEN now() ELSE lease_expires_at END
                     WHERE id = $1 AND ($2::text IS NULL OR hub_id = $2) AND status = ANY($7::text[])
-                    RETURNING id, hub_id, outcome, decided_at, decision_feedback
+                    RETURNING id, hub_id, outcome, decided_at, decided_by, decision_feedback
                 ), recorded AS (
                     INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
-                    SELECT id, 'decided', hub_id, $6, jsonb_build_object('outcome', outcome) FROM decided
+                    SELECT id, 'decided', hub_id, decided_by, jsonb_build_object('outcome', outcome) FROM decided
+                ), audited AS (
+                    INSERT INTO audit_log (actor, action, referral_id, reason, detail)
+                    SELECT decided_by, 'decide', id, $4, jsonb_build_object('outcome', outcome, 'hub', hub_id) FROM decided
                 )
                 SELECT outcome, decided_at, decision_feedback FROM decided
                 """, [id, hub, decision.outcome.rawValue, decision.reason, decision.feedback, actor, PostgresArray(Self.openStatuses)])

@@ -235,13 +235,19 @@ extension Store {
         ))
     }
 
-    /// A referral, only if it belongs to `agencyID`.
+    /// A referral, only if it belongs to `agencyID`; the look is audited (actor `agency:<id>`).
     public func referral(id: UUID, agencyID: String) async throws -> ReferralStatusView? {
         try await run { connection in
-            let rows = try connection.query(
-                "SELECT id, reference, received_at, status, outcome, decided_at, decision_feedback FROM referrals WHERE id = $1 AND agency_id = $2",
-                [id, agencyID]
-            )
+            let rows = try connection.query("""
+                WITH seen AS (
+                    SELECT id, reference, received_at, status, outcome, decided_at, decision_feedback
+                    FROM referrals WHERE id = $1 AND agency_id = $2
+                ), audited AS (
+                    INSERT INTO audit_log (actor, action, referral_id, detail)
+                    SELECT 'agency:' || $2, 'view', id, '{"via": "api"}' FROM seen
+                )
+                SELECT * FROM seen
+                """, [id, agencyID])
             return try rows.first.map { row in
                 ReferralStatusView(
                     id: try row.require(UUID.self, "id"), reference: try row.require(String.self, "reference"),

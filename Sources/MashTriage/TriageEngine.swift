@@ -115,17 +115,18 @@ public struct TriageEngine: Sendable {
         }
 
         return TriageDecision(
-            level: level, rag: rag, hub: hub, deadline: deadline(rag, after: input.arrival), flags: flags,
+            level: level, rag: rag, hub: hub, deadline: deadline(for: rag, arrivedAt: input.arrival), flags: flags,
             rule: ruleID, modifiers: modifiers, outOfHours: facts.outOfHours, trace: trace
         )
     }
 }
 
 extension TriageEngine {
-    /// The earlier of the RAG target and the decision target. When both run in
+    /// The deadline of a referral of urgency `rag` that arrived at `arrival`: the
+    /// earlier of the RAG target and the decision target. When both run in
     /// working time the shorter span is the earlier deadline, so the longer one,
     /// which means walking the calendar for days, is not worked out at all.
-    func deadline(_ rag: RAG, after arrival: Date) -> Date {
+    public func deadline(for rag: RAG, arrivedAt arrival: Date) -> Date {
         let ragTarget = document.targets[rag]!, decisionTarget = document.decisionTarget
         let calendar = document.calendar
         if ragTarget.clock == .working && decisionTarget.clock == .working {
