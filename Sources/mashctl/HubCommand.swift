@@ -8,10 +8,10 @@ struct HubCommand: AsyncParsableCommand {
         subcommands: [Add.self, List.self, Update.self]
     )
 
-    static let columns = ["id", "name", "capacity", "deliveryWindow", "createdAt"]
+    static let columns = ["id", "name", "capacity", "workerLimit", "deliveryWindow", "createdAt"]
 
     static func record(_ hub: Hub) -> Record {
-        Record([("id", .text(hub.id)), ("name", .text(hub.name)), ("capacity", .number(hub.capacity)),
+        Record([("id", .text(hub.id)), ("name", .text(hub.name)), ("capacity", .number(hub.capacity)), ("workerLimit", .number(hub.workerLimit)),
                 ("deliveryWindow", .text(hub.deliveryWindow.compactDescription)), ("createdAt", .time(hub.createdAt))])
     }
 
@@ -26,10 +26,11 @@ struct HubCommand: AsyncParsableCommand {
         @Option(help: "The hub's name.") var name: String
         @Option(help: "Open referrals the hub can hold (default 120).") var capacity: Int?
         @Option(help: "Time to acknowledge a referral before it is reported undelivered, e.g. 5d (default).") var deliveryWindow: DurationArgument?
+        @Option(help: "Open referrals one worker may hold before `caseloads` flags them (default 20).") var workerLimit: Int?
 
         func run() async throws {
             let hub = try await connection.withStore {
-                try await $0.addHub(id: id, name: name, capacity: capacity, deliveryWindow: deliveryWindow?.duration)
+                try await $0.addHub(id: id, name: name, capacity: capacity, deliveryWindow: deliveryWindow?.duration, workerLimit: workerLimit)
             }
             RecordPrinter.printRecord(HubCommand.record(hub), format: output.format)
         }
@@ -48,7 +49,7 @@ struct HubCommand: AsyncParsableCommand {
 
     struct Update: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Change a hub's name, capacity or delivery window.",
+            abstract: "Change a hub's name, capacity, delivery window or per-worker caseload limit.",
             discussion: "Example: mashctl hub update edt --capacity 30"
         )
         @OptionGroup var connection: ConnectionOptions
@@ -57,16 +58,17 @@ struct HubCommand: AsyncParsableCommand {
         @Option(help: "A new name.") var name: String?
         @Option(help: "A new capacity.") var capacity: Int?
         @Option(help: "A new delivery window, e.g. 3d.") var deliveryWindow: DurationArgument?
+        @Option(help: "A new per-worker caseload limit.") var workerLimit: Int?
 
         func validate() throws {
-            guard name != nil || capacity != nil || deliveryWindow != nil else {
-                throw ValidationError("give at least one of --name, --capacity, --delivery-window")
+            guard name != nil || capacity != nil || deliveryWindow != nil || workerLimit != nil else {
+                throw ValidationError("give at least one of --name, --capacity, --delivery-window, --worker-limit")
             }
         }
 
         func run() async throws {
             let hub = try await connection.withStore {
-                try await $0.updateHub(id: id, name: name, capacity: capacity, deliveryWindow: deliveryWindow?.duration)
+                try await $0.updateHub(id: id, name: name, capacity: capacity, deliveryWindow: deliveryWindow?.duration, workerLimit: workerLimit)
             }
             RecordPrinter.printRecord(HubCommand.record(hub), format: output.format)
         }

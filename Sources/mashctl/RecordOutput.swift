@@ -16,15 +16,23 @@ struct FormatOptions: ParsableArguments {
 enum FieldValue {
     case text(String)
     case number(Int)
+    /// A figure such as a percentage, printed to one decimal place where it has one.
+    case decimal(Double)
     case flag(Bool)
     case time(Date)
     case list([Record])
+    /// A nested object (JSON); a table prints its fields indented.
+    case record(Record)
+    /// JSON text as stored (a referral document): embedded as is in JSON output.
+    case rawJSON(String)
     /// Names such as flags: a JSON array of strings, comma-separated in a table.
     case names([String])
     case null
 
     init(_ text: String?) { self = text.map(FieldValue.text) ?? .null }
     init(_ time: Date?) { self = time.map(FieldValue.time) ?? .null }
+    init(_ number: Int?) { self = number.map(FieldValue.number) ?? .null }
+    init(_ figure: Double?) { self = figure.map(FieldValue.decimal) ?? .null }
 }
 
 /// A record with its fields in a fixed order, so every format lists them the same way.
@@ -48,10 +56,11 @@ enum RecordPrinter {
             for record in records { print(columns.map { csvField(cell(record, $0)) }.joined(separator: ",")) }
         case .table:
             let rows = records.map { record in columns.map { cell(record, $0) } }
-            let widths = columns.indices.map { index in ([columns[index]] + rows.map { $0[index] }).map(\.count).max() ?? 0 }
+            let widths = Terminal.fitting(columns.indices.map { index in ([columns[index]] + rows.map { $0[index] }).map(\.count).max() ?? 0 })
             let line = { (cells: [String]) in
-                zip(cells, widths).map { $0.padding(toLength: $1, withPad: " ", startingAt: 0) }.joined(separator: "  ")
-                    .trimmingCharacters(in: .whitespaces)
+                zip(cells, widths).map { cell, width in
+                    Terminal.coloured(Terminal.truncated(cell, to: width).padding(toLength: width, withPad: " ", startingAt: 0))
+                }.joined(separator: "  ").trimmingCharacters(in: .whitespaces)
             }
             print(line(columns.map { $0.uppercased() }))
             rows.forEach { print(line($0)) }
@@ -63,15 +72,26 @@ enum RecordPrinter {
     static func printRecord(_ record: Record, format: OutputFormat) {
         switch format {
         case .json: print(json(record))
-        case .csv: printList([record], columns: record.fields.filter { if case .list = $0.value { false } else { true } }.map(\.name), format: .csv)
+        case .csv:
+            let flat = record.fields.filter {
+                switch $0.value {
+                case .list, .record: false
+                default: true
+                }
+            }
+            printList([record], columns: flat.map(\.name), format: .csv)
         case .table:
             let width = record.fields.map(\.name.count).max() ?? 0
             for field in record.fields {
-                if case .list(let items) = field.value {
+                switch field.value {
+                case .list(let items):
                     print("\(field.name):")
                     items.forEach { print("  - " + $0.fields.map { "\($0.name): \(text($0.value))" }.joined(separator: ", ")) }
-                } else {
-                    print(field.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + text(field.value))
+                case .record(let nested):
+                    print("\(field.name):")
+                    nested.fields.forEach { print("  \($0.name): \(text($0.value))") }
+                default:
+                    print(field.name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + Terminal.coloured(text(field.value)))
                 }
             }
         }
@@ -85,9 +105,12 @@ enum RecordPrinter {
         switch value {
         case .text(let text): text
         case .number(let number): String(number)
+        case .decimal(let figure): figure == figure.rounded() ? String(Int(figure)) : String(format: "%.1f", figure)
         case .flag(let flag): flag ? "yes" : "no"
         case .time(let time): RFC3339.format(time)
         case .list(let items): "\(items.count)"
+        case .record(let nested): nested.fields.map { "\($0.name)=\(text($0.value))" }.joined(separator: " ")
+        case .rawJSON(let json): json
         case .names(let names): names.isEmpty ? "-" : names.joined(separator: ",")
         case .null: "-"
         }
@@ -102,6 +125,9 @@ enum RecordPrinter {
         switch value {
         case .text(let text): quoted(text)
         case .number(let number): String(number)
+        case .decimal(let figure): figure.isFinite ? String(figure) : "null"
+        case .record(let nested): json(nested)
+        case .rawJSON(let json): json
         case .flag(let flag): flag ? "true" : "false"
         case .time(let time): quoted(RFC3339.format(time))
         case .null: "null"

@@ -109,20 +109,14 @@ struct RulesCommand: AsyncParsableCommand {
                     guard let stored = try await store.storedReferral(id: referralID) else {
                         throw CommandFailure("there is no referral \(id); `mashctl inbox HUB` lists a hub's referrals")
                     }
-                    let referral = try Self.referral(Array(stored.document.utf8), receivedAt: stored.summary.receivedAt, agencyKind: stored.agencyKind, source: id)
-                    let updates = try stored.updates.map { document in
-                        try ReferralValidator().validateUpdate(Array(document.utf8), receivedAt: arrival).mapError { _ in
-                            CommandFailure("an update of \(id) no longer reads as valid")
-                        }.get()
-                    }
-                    return (id, referral.updated(with: updates), stored.agencyKind)
+                    return (id, try TriageReplay.referral(stored, at: arrival), stored.agencyKind)
                 }
                 let file = file!
                 guard let sender = try await store.agencies().first(where: { $0.id == agency }) else {
                     throw CommandFailure("there is no agency \(agency!); `mashctl agency list` shows the agencies")
                 }
                 let body = Array(try RulesCommand.read(file).utf8)
-                return (file, try Self.referral(body, receivedAt: arrival, agencyKind: sender.kind, source: file), sender.kind)
+                return (file, try TriageReplay.referral(body, receivedAt: arrival, agencyKind: sender.kind, source: file), sender.kind)
             }
             // A stored referral's own record is not part of its history.
             let history = try await connection.withStore { try await $0.history(of: referral, before: arrival, excluding: referralID) }
@@ -133,10 +127,7 @@ struct RulesCommand: AsyncParsableCommand {
                 ("dueAt", .time(decision.deadline)), ("flags", .names(decision.flags)), ("ruleId", .text(decision.rule)),
                 ("modifiers", .names(decision.modifiers)), ("outOfHours", .flag(decision.outOfHours)),
                 ("priorReferrals", .number(history.priorReferrals.count)), ("openCaseHub", FieldValue(history.openCaseHub)),
-                ("rules", .list(decision.trace.map { step in
-                    Record([("kind", .text(step.kind.rawValue)), ("id", .text(step.id)), ("matched", .flag(step.matched)),
-                            ("why", .text(step.reasons.joined(separator: "; ")))])
-                })),
+                ("rules", TriageReplay.trace(decision)),
             ]), format: output.format)
         }
 
@@ -146,22 +137,7 @@ struct RulesCommand: AsyncParsableCommand {
                 let (document, _) = try await RulesCommand.checked(rules, connection: connection, format: output.format)
                 return (TriageEngine(document: document), nil)
             }
-            guard let current = try await connection.withStore({ try await $0.thresholds() }) else {
-                throw CommandFailure("no threshold document has been applied yet; see `mashctl rules apply`")
-            }
-            let document = try ThresholdParser.parse(current.document).mapError { error in
-                CommandFailure("threshold version \(current.version) no longer parses: \(error.problems.map(\.message).joined(separator: "; "))")
-            }.get()
-            return (TriageEngine(document: document), current.version)
-        }
-
-        /// A referral document read as intake reads it; its problems, if any, fail the command.
-        private static func referral(_ body: [UInt8], receivedAt: Date, agencyKind: AgencyKind, source: String) throws -> Referral {
-            switch ReferralValidator().validate(body, receivedAt: receivedAt, agencyKind: agencyKind) {
-            case .success(let accepted): return accepted.referral
-            case .failure(let rejection):
-                throw CommandFailure("\(source) is not a valid referral: " + rejection.problems.map { "\($0.pointer): \($0.detail)" }.joined(separator: "; "))
-            }
+            return try await TriageReplay.engine(connection: connection)
         }
     }
 
