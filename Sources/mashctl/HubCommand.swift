@@ -37,13 +37,22 @@ struct HubCommand: AsyncParsableCommand {
     }
 
     struct List: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List hubs.", discussion: "Example: mashctl hub list")
+        static let configuration = CommandConfiguration(
+            abstract: "List hubs, with their open referrals against capacity.",
+            discussion: "Example: mashctl hub list"
+        )
         @OptionGroup var connection: ConnectionOptions
         @OptionGroup var output: FormatOptions
 
         func run() async throws {
-            let hubs = try await connection.withStore { try await $0.hubs() }
-            RecordPrinter.printList(hubs.map(HubCommand.record), columns: HubCommand.columns, format: output.format)
+            let (hubs, loads) = try await connection.withStore { (try await $0.hubs(), try await $0.caseloads().hubs) }
+            let records = hubs.map { hub in
+                var record = HubCommand.record(hub)
+                let load = loads.first { $0.hub == hub.id }
+                record.fields += Record([("open", .number(load?.open ?? 0)), ("overCapacity", .flag(load?.overCapacity ?? false))]).fields
+                return record
+            }
+            RecordPrinter.printList(records, columns: ["id", "name", "open", "capacity", "overCapacity", "workerLimit", "deliveryWindow"], format: output.format)
         }
     }
 

@@ -195,6 +195,8 @@ struct DeskTests {
         let worker = try #require((loads["workers"] as? [[String: Any]])?.first)
         #expect(worker["worker"] as? String == "Leaving Worker" && worker["open"] as? Int == 4 && worker["overLimit"] as? Bool == true)
         #expect((loads["hubs"] as? [[String: Any]])?.first?["open"] as? Int == 5)
+        let listed = try Self.list(Self.mashctl(database, ["hub", "list", "--format", "json"])).first { $0["id"] as? String == "mash-screening" }
+        #expect(listed?["open"] as? Int == 5 && listed?["capacity"] as? Int == 120 && listed?["workerLimit"] as? Int == 2)
 
         let moved = try Self.list(Self.mashctl(database, ["handover", "--from", "Leaving Worker", "--to", "New Worker", "--format", "json"]))
         #expect(moved.count == 4)
