@@ -259,10 +259,13 @@ struct DeskTests {
 
     @Test func everyCommandHasHelpWithExamplesAndShellCompletionIsGenerated() throws {
         let commands = [["next"], ["show"], ["rerate"], ["route"], ["decide"], ["assign"], ["handover"], ["caseloads"], ["overdue"],
-                        ["history"], ["report"], ["audit", "list"], ["audit", "verify"], ["export"], ["inbox"]]
+                        ["history"], ["report"], ["audit", "list"], ["audit", "verify"], ["export"], ["inbox"], ["migrate"], ["status"],
+                        ["agency", "add"], ["agency", "list"], ["agency", "disable"], ["hub", "add"], ["hub", "list"], ["hub", "update"],
+                        ["token", "issue"], ["token", "list"], ["token", "revoke"], ["quarantine", "list"], ["quarantine", "show"],
+                        ["rules", "check"], ["rules", "apply"], ["rules", "show"], ["rules", "explain"]]
         for command in commands {
             let help = try CLI.run("mashctl", command + ["--help"])
-            #expect(help.status == 0 && help.stdout.contains("mashctl \(command[0])") && help.stdout.contains("Example"), "\(command)")
+            #expect(help.status == 0 && help.stdout.contains("mashctl \(command[0])") && help.stdout.lowercased().contains("example"), "\(command)")
         }
         let completion = try CLI.run("mashctl", ["--generate-completion-script", "bash"])
         #expect(completion.status == 0 && completion.stdout.contains("handover") && completion.stdout.contains("rerate"))
