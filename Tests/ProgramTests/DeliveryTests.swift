@@ -198,6 +198,10 @@ struct DeliveryTests {
         #expect(seen["decidedAt"] is String && seen["reason"] == nil, "the reason is for the record, not the referrer")
         #expect(try await Self.end(daemon, setup.hubToken, leased.id, "ack").status == 409, "the decision ended the lease")
         #expect(try await Self.events(setup.store, id) == ["leased", "decided"])
+        let audited = try await setup.store.auditLog(referral: try #require(UUID(uuidString: id)))
+        #expect(audited.map { "\($0.action) \($0.actor)" } == ["view agency:tvp", "decide hub:\(Self.hub)", "view agency:tvp"],
+                "the decision once, and each of the referrer's reads")
+        #expect(audited[1].reason == "Needs met by early help")
         let elsewhere = try await setup.store.issueToken(hubID: "early-help").secret
         let foreign = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/early-help/referrals/\(id)/decision"),
                                           token: elsewhere, body: Data(decision.utf8))
