@@ -78,6 +78,11 @@ public struct PerformanceFigures: Sendable, Equatable {
     /// Share of decisions that were no further action, in percent.
     public var nfaRate: Double? { percentage(nfa, of: decided) }
 
+    /// A figure as printed: whole numbers without a decimal point, others to one place.
+    public static func text(_ figure: Double) -> String {
+        figure == figure.rounded() ? String(Int(figure)) : String(format: "%.1f", figure)
+    }
+
     mutating func count(_ referral: ReportReferral, oneWorkingDayAfter: Date, now: Date) {
         referrals += 1
         if referral.decidedAt != nil { decided += 1 }

@@ -64,9 +64,9 @@ public enum ReportHTML {
         if bars.isEmpty { svg += #"<text x="0" y="16">No referrals</text>"# + "\n" }
         for (index, bar) in bars.enumerated() {
             let y = Double(index) * rowHeight + 4, width = max(bar.value / top * barWidth, 0)
-            svg += #"<text x="0" y="\#(format(y + 14))">\#(escape(bar.label))</text>"#
-            svg += #"<rect x="\#(format(labelWidth))" y="\#(format(y))" width="\#(format(width))" height="16" fill="\#(bar.flagged ? "#c0392b" : "#2e6da4")"/>"#
-            svg += #"<text x="\#(format(labelWidth + width + 6))" y="\#(format(y + 14))">\#(format(bar.value))</text>"# + "\n"
+            svg += #"<text x="0" y="\#(PerformanceFigures.text(y + 14))">\#(escape(bar.label))</text>"#
+            svg += #"<rect x="\#(PerformanceFigures.text(labelWidth))" y="\#(PerformanceFigures.text(y))" width="\#(PerformanceFigures.text(width))" height="16" fill="\#(bar.flagged ? "#c0392b" : "#2e6da4")"/>"#
+            svg += #"<text x="\#(PerformanceFigures.text(labelWidth + width + 6))" y="\#(PerformanceFigures.text(y + 14))">\#(PerformanceFigures.text(bar.value))</text>"# + "\n"
         }
         return svg + "</svg>\n"
     }
@@ -93,11 +93,7 @@ public enum ReportHTML {
         return table + "</table>\n"
     }
 
-    static func share(_ value: Double?) -> String { value.map(format) ?? "-" }
-
-    static func format(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
-    }
+    static func share(_ value: Double?) -> String { value.map(PerformanceFigures.text) ?? "-" }
 
     static func escape(_ text: String) -> String {
         var escaped = ""

@@ -3,7 +3,7 @@ import Postgres
 
 /// An action on, or a look at, a referral, as it goes into the audit log.
 public struct AuditEvent: Sendable {
-    public enum Action: String, Sendable, CaseIterable {
+    public enum Action: String, Sendable {
         case view, claim, rerate, route, decide, assign, handover, export
     }
 
@@ -25,7 +25,7 @@ public struct AuditEvent: Sendable {
 }
 
 /// One entry of the audit log, as written.
-public struct AuditEntry: Sendable, Equatable {
+public struct AuditEntry: Sendable {
     public let id: Int
     public let at: Date
     /// The database user that wrote it, as the database saw it.
@@ -52,14 +52,10 @@ public struct AuditEntry: Sendable, Equatable {
 }
 
 /// What `audit verify` found.
-public struct AuditVerification: Sendable, Equatable {
+public struct AuditVerification: Sendable {
     public let entries: Int
     /// The first entry that does not hold, and why; nil when the whole chain holds.
     public let firstBroken: (id: Int, problem: String)?
-
-    public static func == (lhs: Self, rhs: Self) -> Bool {
-        lhs.entries == rhs.entries && lhs.firstBroken?.id == rhs.firstBroken?.id && lhs.firstBroken?.problem == rhs.firstBroken?.problem
-    }
 }
 
 extension Store {

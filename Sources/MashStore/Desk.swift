@@ -79,7 +79,7 @@ extension Store {
                     "fromHub": current.triage.hub, "toHub": hub, "fromStatus": current.summary.status,
                     "toDueAt": RFC3339.format(deadline),
                 ])], on: connection)
-                try connection.query("SELECT pg_notify($1, $2 || ' mashctl')", [InboxSignals.channel, hub])
+                try connection.query("SELECT pg_notify($1, $2)", [InboxSignals.channel, InboxSignals.payload(hub: hub, origin: "mashctl")])
                 return updated
             }
         }
@@ -97,8 +97,9 @@ extension Store {
                 try Self.appendAudit([AuditEvent(.assign, referral: id, detail: [
                     "worker": worker, "previousWorker": current.assignedTo ?? "",
                 ])], on: connection)
-                let caseload = try Self.caseloads(hub: current.triage.hub, worker: worker, on: connection).workers.first
-                return (try ReferralSummary(row: row), caseload ?? WorkerCaseload(hub: current.triage.hub, worker: worker, open: 0, limit: 0))
+                // The referral just allocated is open, so the worker has a caseload in its hub.
+                let caseload = try Self.caseloads(hub: current.triage.hub, worker: worker, on: connection).workers[0]
+                return (try ReferralSummary(row: row), caseload)
             }
         }
     }

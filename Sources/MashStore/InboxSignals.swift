@@ -17,8 +17,11 @@ import Synchronization
 /// quiet spell is published at once; those that follow within the interval share
 /// one NOTIFY at its end.
 public final class InboxSignals: Sendable {
-    /// The notification channel; the payload is `<hub> <origin>`.
+    /// The notification channel; the payload is `payload(hub:origin:)`.
     public static let channel = "mash_inbox"
+
+    /// A notification's payload: the hub, and who sent it (so a daemon ignores its own).
+    static func payload(hub: String, origin: String) -> String { "\(hub) \(origin)" }
     /// The shortest time between two NOTIFYs for one hub.
     public static let publishInterval: Duration = .milliseconds(5)
 
@@ -159,7 +162,7 @@ public final class InboxSignals: Sendable {
                 state.publishing.remove(hub)
                 state.lastPublished[hub] = .now
             }
-            await publish("\(hub) \(origin)")
+            await publish(Self.payload(hub: hub, origin: origin))
         }
     }
 }

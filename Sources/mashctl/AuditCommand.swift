@@ -69,18 +69,3 @@ struct AuditCommand: AsyncParsableCommand {
         }
     }
 }
-
-/// A time on the command line: a date (midnight UTC) or an RFC 3339 time.
-struct TimeArgument: ExpressibleByArgument {
-    let date: Date
-
-    init?(argument: String) {
-        if let time = RFC3339.parse(argument) {
-            date = time
-        } else if let time = RFC3339.parse(argument + "T00:00:00Z") {
-            date = time
-        } else {
-            return nil
-        }
-    }
-}

@@ -44,5 +44,3 @@ struct DecideCommand: AsyncParsableCommand {
         ]), format: output.format)
     }
 }
-
-extension ScreeningOutcome: ExpressibleByArgument {}

@@ -21,14 +21,16 @@ struct ExportCommand: AsyncParsableCommand {
     @Option(help: "The file to write (default: stdout).") var output: String?
 
     func run() async throws {
-        let referrals = try await selection.chronology(connection: connection)
-        var files: [Record] = []
-        for referral in referrals {
-            guard let file = try await connection.withStore({ try await $0.referralFile(id: referral.id, recordedAs: .export, via: "export") }) else { continue }
-            files.append(ShowCommand.record(file, explanation: nil))
+        let files = try await connection.withStore { store in
+            var files: [Record] = []
+            for referral in try await selection.chronology(store) {
+                guard let file = try await store.referralFile(id: referral.id, recordedAs: .export, via: "export") else { continue }
+                files.append(ShowCommand.record(file, explanation: nil))
+            }
+            return files
         }
         let bundle = RecordPrinter.json(Record([
-            ("child", .record(Record([("nhsNumber", FieldValue(selection.nhs)), ("namedIn", FieldValue(selection.child))]))),
+            ("child", .record(Record([("nhsNumber", FieldValue(selection.nhs?.description)), ("namedIn", FieldValue(selection.child))]))),
             ("exportedAt", .time(Date())), ("referrals", .list(files)),
         ])) + "\n"
         guard let output else {

@@ -20,8 +20,11 @@ struct HistoryCommand: AsyncParsableCommand {
     @OptionGroup var selection: ChildSelection
 
     func run() async throws {
-        let referrals = try await selection.chronology(connection: connection)
-        try await connection.withStore { try await $0.recordViews(of: referrals.map(\.id), via: "history") }
+        let referrals = try await connection.withStore { store in
+            let referrals = try await selection.chronology(store)
+            try await store.recordViews(of: referrals.map(\.id), via: "history")
+            return referrals
+        }
         RecordPrinter.printList(referrals.map(ReferralRecord.record), columns: ["receivedAt"] + ReferralRecord.columns.filter { $0 != "receivedAt" },
                                 format: output.format)
     }

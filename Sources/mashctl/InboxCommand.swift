@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MashStore
+import MashTriage
 
 struct InboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -14,12 +15,10 @@ struct InboxCommand: AsyncParsableCommand {
             """
     )
 
-    enum RAGArgument: String, ExpressibleByArgument, CaseIterable { case red, amber, green }
-
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: FormatOptions
     @Argument(help: "The hub, as `mashctl hub list` names it.") var hub: String
-    @Option(help: "Only referrals of this urgency: red, amber or green.") var rag: RAGArgument?
+    @Option(help: "Only referrals of this urgency: red, amber or green.") var rag: RAG?
     @Flag(help: "Only referrals past their deadline.") var overdue = false
     @Option(help: "How many to list.") var limit = 100
 

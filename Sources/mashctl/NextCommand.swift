@@ -21,16 +21,15 @@ struct NextCommand: AsyncParsableCommand {
     @Option(help: "Who the referral is allocated to (default: the database user).") var worker: String?
 
     func run() async throws {
-        let claimed = try await connection.withStore { store in
+        try await connection.withStore { store in
             guard try await store.hubs().contains(where: { $0.id == hub }) else {
                 throw CommandFailure("there is no hub \(hub); `mashctl hub list` shows the hubs")
             }
-            return try await store.claimNext(hub: hub, worker: worker)
+            guard let claimed = try await store.claimNext(hub: hub, worker: worker) else {
+                print(output.format == .json ? "null" : "nothing waiting in \(hub)")
+                return
+            }
+            try await ShowCommand.show(claimed.id, via: "next", store: store, format: output.format)
         }
-        guard let claimed else {
-            print(output.format == .json ? "null" : "nothing waiting in \(hub)")
-            return
-        }
-        try await ShowCommand.show(claimed.id, via: "next", connection: connection, format: output.format)
     }
 }

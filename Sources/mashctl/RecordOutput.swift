@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import MashDomain
+import MashReport
 
 /// How records are printed: `table` for people, `json` (stable) and `csv` for scripts.
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
@@ -105,7 +106,7 @@ enum RecordPrinter {
         switch value {
         case .text(let text): text
         case .number(let number): String(number)
-        case .decimal(let figure): figure == figure.rounded() ? String(Int(figure)) : String(format: "%.1f", figure)
+        case .decimal(let figure): PerformanceFigures.text(figure)
         case .flag(let flag): flag ? "yes" : "no"
         case .time(let time): RFC3339.format(time)
         case .list(let items): "\(items.count)"

@@ -34,9 +34,8 @@ struct ReportCommand: AsyncParsableCommand {
         let now = Date()
         let end = to?.date ?? now, start = from?.date ?? end.addingTimeInterval(-30 * 86_400)
         guard start < end else { throw CommandFailure("--from must be before --to") }
-        let (engine, _) = try await TriageReplay.engine(connection: connection)
-        let (referrals, caseloads) = try await connection.withStore { store in
-            (try await store.reportReferrals(from: start, to: end), try await store.caseloads())
+        let (engine, referrals, caseloads) = try await connection.withStore { store in
+            (try await TriageReplay.engine(store: store).0, try await store.reportReferrals(from: start, to: end), try await store.caseloads())
         }
         let calendar = engine.document.calendar, decisionTarget = engine.document.decisionTarget
         let report = PerformanceReport(

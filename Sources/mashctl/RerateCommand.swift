@@ -1,4 +1,5 @@
 import ArgumentParser
+import MashDomain
 import MashStore
 import MashTriage
 
@@ -15,13 +16,11 @@ struct RerateCommand: AsyncParsableCommand {
             """
     )
 
-    enum RAGArgument: String, ExpressibleByArgument, CaseIterable { case red, amber, green }
-
     @OptionGroup var connection: ConnectionOptions
     @OptionGroup var output: FormatOptions
     @Argument(help: "The referral's id.") var id: ReferralID
     @Option(help: "Level of need, 1 to 4.") var level: Int?
-    @Option(help: "Urgency: red, amber or green.") var rag: RAGArgument?
+    @Option(help: "Urgency: red, amber or green.") var rag: RAG?
     @Option(help: "Why (required; kept in the audit log).") var reason: String
 
     func validate() throws {
@@ -31,18 +30,19 @@ struct RerateCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (engine, _) = try await TriageReplay.engine(connection: connection)
-        let referral = try await connection.withStore {
-            try await $0.rerate(referral: id.uuid, level: level, rag: rag.flatMap { RAG(rawValue: $0.rawValue) }, reason: reason, engine: engine)
+        let referral = try await connection.withStore { store in
+            let (engine, _) = try await TriageReplay.engine(store: store)
+            return try await store.rerate(referral: id.uuid, level: level, rag: rag, reason: reason, engine: engine)
         }
         RecordPrinter.printRecord(ReferralRecord.record(referral), format: output.format)
     }
 }
 
-/// The reason a coordinator gives for a change: required, and not blank.
+/// The reason a coordinator gives for a change: required, not blank, and no
+/// longer than a decision's (the audit log's limit too).
 enum ReasonText {
     static func check(_ reason: String, option: String = "--reason") throws {
         if reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw ValidationError("\(option) must say why") }
-        if reason.count > 2000 { throw ValidationError("\(option) is longer than 2000 characters") }
+        if reason.count > DecisionRequest.maxReason { throw ValidationError("\(option) is longer than \(DecisionRequest.maxReason) characters") }
     }
 }

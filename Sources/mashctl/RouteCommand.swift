@@ -20,8 +20,10 @@ struct RouteCommand: AsyncParsableCommand {
     func validate() throws { try ReasonText.check(reason) }
 
     func run() async throws {
-        let (engine, _) = try await TriageReplay.engine(connection: connection)
-        let referral = try await connection.withStore { try await $0.route(referral: id.uuid, to: hub, reason: reason, engine: engine) }
+        let referral = try await connection.withStore { store in
+            let (engine, _) = try await TriageReplay.engine(store: store)
+            return try await store.route(referral: id.uuid, to: hub, reason: reason, engine: engine)
+        }
         RecordPrinter.printRecord(ReferralRecord.record(referral), format: output.format)
     }
 }

@@ -25,7 +25,7 @@ struct RulesCommand: AsyncParsableCommand {
         @Argument(help: "The YAML file.") var file: String
 
         func run() async throws {
-            let (document, _) = try await RulesCommand.checked(file, connection: connection, format: output.format)
+            let (document, _) = try await connection.withStore { try await RulesCommand.checked(file, store: $0, format: output.format) }
             RecordPrinter.printRecord(Record([
                 ("file", .text(file)), ("name", .text(document.name)), ("rules", .number(document.rules.count)),
                 ("modifiers", .number(document.modifiers.count)), ("timezone", .text(document.calendar.timeZone.identifier)),
@@ -48,8 +48,10 @@ struct RulesCommand: AsyncParsableCommand {
         @Argument(help: "The YAML file.") var file: String
 
         func run() async throws {
-            let (document, text) = try await RulesCommand.checked(file, connection: connection, format: output.format)
-            let applied = try await connection.withStore { try await $0.applyThresholds(document, text: text) }
+            let applied = try await connection.withStore { store in
+                let (document, text) = try await RulesCommand.checked(file, store: store, format: output.format)
+                return try await store.applyThresholds(document, text: text)
+            }
             RecordPrinter.printRecord(RulesCommand.record(applied, withDocument: false), format: output.format)
         }
     }
@@ -102,25 +104,15 @@ struct RulesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let arrival = at.flatMap(RFC3339.parse) ?? Date()
-            let (engine, version) = try await thresholds()
             let referralID = id.flatMap(UUID.init(uuidString:))
-            let (subject, referral, agencyKind) = try await connection.withStore { store in
-                if let id, let referralID {
-                    guard let stored = try await store.storedReferral(id: referralID) else {
-                        throw CommandFailure("there is no referral \(id); `mashctl inbox HUB` lists a hub's referrals")
-                    }
-                    return (id, try TriageReplay.referral(stored, at: arrival), stored.agencyKind)
-                }
-                let file = file!
-                guard let sender = try await store.agencies().first(where: { $0.id == agency }) else {
-                    throw CommandFailure("there is no agency \(agency!); `mashctl agency list` shows the agencies")
-                }
-                let body = Array(try RulesCommand.read(file).utf8)
-                return (file, try TriageReplay.referral(body, receivedAt: arrival, agencyKind: sender.kind, source: file), sender.kind)
+            let (version, subject, history, decision) = try await connection.withStore { store -> (Int?, String, ReferralHistory, TriageDecision) in
+                let (engine, version) = try await thresholds(store)
+                let (subject, referral, agencyKind) = try await explained(store, arrival: arrival, referralID: referralID)
+                // A stored referral's own record is not part of its history.
+                let history = try await store.history(of: referral, before: arrival, excluding: referralID)
+                let input = TriageInput(referral: referral, agencyKind: agencyKind, arrival: arrival, history: history)
+                return (version, subject, history, engine.triage(input, explain: true))
             }
-            // A stored referral's own record is not part of its history.
-            let history = try await connection.withStore { try await $0.history(of: referral, before: arrival, excluding: referralID) }
-            let decision = engine.triage(TriageInput(referral: referral, agencyKind: agencyKind, arrival: arrival, history: history), explain: true)
             RecordPrinter.printRecord(Record([
                 ("referral", .text(subject)), ("at", .time(arrival)), ("rulesVersion", version.map { .number($0) } ?? .text(rules ?? "")),
                 ("level", .number(decision.level)), ("rag", .text(decision.rag.rawValue)), ("hub", .text(decision.hub)),
@@ -132,12 +124,28 @@ struct RulesCommand: AsyncParsableCommand {
         }
 
         /// The engine for --rules, or for the version in use (with its number).
-        private func thresholds() async throws -> (TriageEngine, Int?) {
+        private func thresholds(_ store: Store) async throws -> (TriageEngine, Int?) {
             if let rules {
-                let (document, _) = try await RulesCommand.checked(rules, connection: connection, format: output.format)
+                let (document, _) = try await RulesCommand.checked(rules, store: store, format: output.format)
                 return (TriageEngine(document: document), nil)
             }
-            return try await TriageReplay.engine(connection: connection)
+            return try await TriageReplay.engine(store: store)
+        }
+
+        /// What is explained: the stored referral, or --file as --agency would send it.
+        private func explained(_ store: Store, arrival: Date, referralID: UUID?) async throws -> (String, Referral, AgencyKind) {
+            if let id, let referralID {
+                guard let stored = try await store.storedReferral(id: referralID) else {
+                    throw CommandFailure("there is no referral \(id); `mashctl inbox HUB` lists a hub's referrals")
+                }
+                return (id, try TriageReplay.referral(stored, at: arrival), stored.agencyKind)
+            }
+            let file = file!
+            guard let sender = try await store.agencies().first(where: { $0.id == agency }) else {
+                throw CommandFailure("there is no agency \(agency!); `mashctl agency list` shows the agencies")
+            }
+            let body = Array(try RulesCommand.read(file).utf8)
+            return (file, try TriageReplay.referral(body, receivedAt: arrival, agencyKind: sender.kind, source: file), sender.kind)
         }
     }
 
@@ -160,9 +168,9 @@ struct RulesCommand: AsyncParsableCommand {
 
     /// The document in `file`, checked against the hubs in the database, with the
     /// text it was read from; on problems, prints every one with its line and fails.
-    static func checked(_ file: String, connection: ConnectionOptions, format: OutputFormat) async throws -> (ThresholdDocument, String) {
+    static func checked(_ file: String, store: Store, format: OutputFormat) async throws -> (ThresholdDocument, String) {
         let text = try read(file)
-        let hubs = try await connection.withStore { try await $0.hubs() }
+        let hubs = try await store.hubs()
         switch ThresholdParser.parse(text, knownHubs: Set(hubs.map(\.id))) {
         case .success(let document):
             return (document, text)

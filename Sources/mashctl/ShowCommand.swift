@@ -20,25 +20,25 @@ struct ShowCommand: AsyncParsableCommand {
     @Argument(help: "The referral's id.") var id: ReferralID
 
     func run() async throws {
-        try await Self.show(id.uuid, via: "show", connection: connection, format: output.format)
+        try await connection.withStore { try await Self.show(id.uuid, via: "show", store: $0, format: output.format) }
     }
 
     /// Prints the referral's file, its look audited `via` a command.
-    static func show(_ id: UUID, via: String, connection: ConnectionOptions, format: OutputFormat) async throws {
-        guard let file = try await connection.withStore({ try await $0.referralFile(id: id, recordedAs: .view, via: via) }) else {
+    static func show(_ id: UUID, via: String, store: Store, format: OutputFormat) async throws {
+        guard let file = try await store.referralFile(id: id, recordedAs: .view, via: via) else {
             throw CommandFailure("there is no referral \(id.uuidString.lowercased()); `mashctl inbox HUB` lists a hub's referrals")
         }
-        RecordPrinter.printRecord(record(file, explanation: try await explanation(of: file.stored, connection: connection)), format: format)
+        RecordPrinter.printRecord(record(file, explanation: try await explanation(of: file.stored, store: store)), format: format)
     }
 
     /// The triage as it was made: the version that made it, at arrival, with the
     /// children's history as it stood then.
-    static func explanation(of stored: StoredReferral, connection: ConnectionOptions) async throws -> TriageDecision? {
+    static func explanation(of stored: StoredReferral, store: Store) async throws -> TriageDecision? {
         guard let triage = stored.summary.triage else { return nil }
-        let (engine, _) = try await TriageReplay.engine(version: triage.thresholdVersion, connection: connection)
+        let (engine, _) = try await TriageReplay.engine(version: triage.thresholdVersion, store: store)
         let arrival = stored.summary.receivedAt
         let referral = try TriageReplay.referral(stored, at: arrival)
-        let history = try await connection.withStore { try await $0.history(of: referral, before: arrival, excluding: stored.summary.id) }
+        let history = try await store.history(of: referral, before: arrival, excluding: stored.summary.id)
         return engine.triage(TriageInput(referral: referral, agencyKind: stored.agencyKind, arrival: arrival, history: history), explain: true)
     }
 

@@ -7,8 +7,8 @@ import MashTriage
 /// threshold document of a version, a stored referral read as intake read it.
 enum TriageReplay {
     /// The engine for threshold `version` (nil: the one in use), with its number.
-    static func engine(version: Int? = nil, connection: ConnectionOptions) async throws -> (TriageEngine, Int) {
-        guard let applied = try await connection.withStore({ try await $0.thresholds(version: version) }) else {
+    static func engine(version: Int? = nil, store: Store) async throws -> (TriageEngine, Int) {
+        guard let applied = try await store.thresholds(version: version) else {
             throw CommandFailure(version.map { "there is no threshold version \($0); `mashctl rules show` shows the one in use" }
                 ?? "no threshold document has been applied yet; see `mashctl rules apply`")
         }
