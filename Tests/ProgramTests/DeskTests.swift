@@ -103,6 +103,8 @@ struct DeskTests {
         #expect(trail[4]["reason"] as? String == "Significant harm likely")
         let ids = trail.compactMap { $0["id"] as? Int }
         #expect(ids == ids.sorted() && Set(ids).count == 6)
+        #expect(try Self.list(Self.mashctl(database, ["audit", "--actor", "agency:tvp", "--format", "json"])).map { $0["action"] as? String } == ["view"])
+        #expect(try Self.list(Self.mashctl(database, ["audit", "--since", "2999-01-01", "--format", "json"])).isEmpty)
         #expect(try Self.mashctl(database, ["audit", "verify"]).status == 0)
         _ = await daemon.terminate()
         setup.store.pool.close()
@@ -195,8 +197,12 @@ struct DeskTests {
         let worker = try #require((loads["workers"] as? [[String: Any]])?.first)
         #expect(worker["worker"] as? String == "Leaving Worker" && worker["open"] as? Int == 4 && worker["overLimit"] as? Bool == true)
         #expect((loads["hubs"] as? [[String: Any]])?.first?["open"] as? Int == 5)
+        #expect((loads["hubs"] as? [[String: Any]])?.first?["overCapacity"] as? Bool == false)
+        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--capacity", "4"]).status == 0)
+        let full = try Self.json(Self.mashctl(database, ["caseloads", "--hub", "mash-screening", "--format", "json"]))
+        #expect((full["hubs"] as? [[String: Any]])?.first?["overCapacity"] as? Bool == true, "5 open against a capacity of 4")
         let listed = try Self.list(Self.mashctl(database, ["hub", "list", "--format", "json"])).first { $0["id"] as? String == "mash-screening" }
-        #expect(listed?["open"] as? Int == 5 && listed?["capacity"] as? Int == 120 && listed?["workerLimit"] as? Int == 2)
+        #expect(listed?["open"] as? Int == 5 && listed?["capacity"] as? Int == 4 && listed?["workerLimit"] as? Int == 2)
 
         let moved = try Self.list(Self.mashctl(database, ["handover", "--from", "Leaving Worker", "--to", "New Worker", "--format", "json"]))
         #expect(moved.count == 4)
@@ -254,6 +260,23 @@ struct DeskTests {
         #expect(narrow.status == 0)
         #expect(narrow.output.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(narrow.output)")
         #expect(narrow.output.contains("…") && !narrow.output.contains("\u{1B}["))
+        setup.store.pool.close()
+    }
+
+    @Test func aReferralRoutedToAHubWakesAConsumerLongPollingItsInbox() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        try await Self.seed(setup.store, count: 1, hub: "early-help")
+        let id = try #require(try await Self.query(setup.store, "SELECT id::text AS id FROM referrals").first?.require(String.self, "id"))
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let started = ContinuousClock.now
+        async let waiting = DeliveryTests.lease(daemon, setup.hubToken, wait: 20)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(try Self.mashctl(setup.database, ["route", id, "--hub", DeliveryTests.hub, "--reason", "Screening first"]).status == 0)
+        let leased = try await waiting
+        #expect(leased.leases.map(\.referralID) == [id])
+        // Woken by the route's notification, not by the 5 s safety poll.
+        #expect(ContinuousClock.now - started < .seconds(4))
+        _ = await daemon.terminate()
         setup.store.pool.close()
     }
 
@@ -325,6 +348,10 @@ struct DeskTests {
         let earlyHelp = try #require(hubs.first { $0["name"] as? String == "early-help" })
         #expect(earlyHelp["referrals"] as? Int == 2 && earlyHelp["decidedWithinOneWorkingDay"] as? Double == 0 && earlyHelp["nfaRate"] as? Double == 100)
         #expect((report["byCategory"] as? [[String: Any]])?.first?["referrals"] as? Int == 4)
+
+        let csv = try Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "csv"]).stdout.split(separator: "\n")
+        #expect(csv.first == "scope,name,referrals,decided,decidedWithinOneWorkingDay,ragTargetMet,reReferralRate,nfaRate,warnings")
+        #expect(csv.dropFirst().first == "all,all,4,3,50,50,50,66.7,3")
 
         let html = try Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "html"])
         #expect(html.status == 0)
