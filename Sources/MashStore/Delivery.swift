@@ -166,7 +166,8 @@ extension Store {
     private static func whyNotEnded(_ ending: LeaseEnding, _ end: LeaseEnd, on connection: PostgresConnection) throws -> LeaseOutcome {
         let held = try connection.query("""
             SELECT r.id, r.status, r.lease_id = e.lease_id AS latest,
-                   EXISTS (SELECT FROM referral_events d WHERE d.referral_id = r.id AND d.lease_id = e.lease_id AND d.event = $3) AS done
+                   EXISTS (SELECT FROM referral_events d WHERE d.referral_id = r.id AND d.lease_id = e.lease_id AND d.event = $3) AS done,
+                   EXISTS (SELECT FROM referral_events d WHERE d.referral_id = r.id AND d.lease_id = e.lease_id AND d.event = 'lease_expired') AS expired
             FROM referral_events e JOIN referrals r ON r.id = e.referral_id
             WHERE e.lease_id = $1 AND e.event = 'leased' AND e.hub_id = $2
             """, [ending.lease, ending.hub, end.rawValue])
@@ -176,8 +177,11 @@ extension Store {
         guard try row.require(Bool.self, "latest") else {
             return .conflict("This lease was superseded: the referral was offered again after it ended.")
         }
+        // Expired: past its time, whether or not the daemon has yet put the referral back.
+        if try row.require(Bool.self, "expired") || row.require(String.self, "status") == "leased" {
+            return .conflict("This lease has expired; lease the referral again.")
+        }
         switch try row.require(String.self, "status") {
-        case "leased": return .conflict("This lease has expired; lease the referral again.")
         case "delivered": return .conflict("This lease was already acknowledged.")
         case let status: return .conflict("This lease has ended: the referral is \(status).")
         }
