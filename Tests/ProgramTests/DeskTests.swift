@@ -267,11 +267,15 @@ struct DeskTests {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 1, hub: "early-help")
         let id = try #require(try await Self.query(setup.store, "SELECT id::text AS id FROM referrals").first?.require(String.self, "id"))
+        let engine = try await TestIntake.prepare(setup.store).engine
         let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
         let started = ContinuousClock.now
         async let waiting = DeliveryTests.lease(daemon, setup.hubToken, wait: 20)
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try Self.mashctl(setup.database, ["route", id, "--hub", DeliveryTests.hub, "--reason", "Screening first"]).status == 0)
+        // The store's route, as `mashctl route` runs it (the command is tested above):
+        // no process to start, so that a loaded machine cannot blur woken and polled.
+        let routed = try await setup.store.route(referral: try #require(UUID(uuidString: id)), to: DeliveryTests.hub, reason: "Screening first", engine: engine)
+        #expect(routed.triage?.hub == DeliveryTests.hub)
         let leased = try await waiting
         #expect(leased.leases.map(\.referralID) == [id])
         // Woken by the route's notification, not by the 5 s safety poll.
