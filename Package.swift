@@ -10,6 +10,7 @@ import PackageDescription
 /// - `MashDomain`: the referral document and its validation; pure, no I/O.
 /// - `MashTriage`: the threshold document, working time and the triage engine; pure.
 /// - `MashStore`: the schema's migrations and every SQL statement the programs run.
+/// - `MashConfig`: the daemon's configuration: YAML file, `MASH_*` variables, flags.
 /// - `MashAPI`: the HTTP API (Hummingbird 2).
 /// - `LocalCluster`: a private PostgreSQL cluster for `--dev` and the tests.
 /// - `mashd`, `mashctl`: the daemon and the admin CLI.
@@ -28,6 +29,9 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         .systemLibrary(
@@ -46,23 +50,36 @@ let package = Package(
         ),
         .target(
             name: "MashStore",
-            dependencies: ["MashDomain", "MashTriage", "MashReport", "Postgres"]
+            dependencies: ["MashDomain", "MashTriage", "MashReport", "Postgres", .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(name: "MashReport"),
+        .target(
+            name: "MashConfig",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
         .target(
             name: "MashAPI",
             dependencies: [
                 "MashDomain", "MashStore", "MashTriage", "Postgres",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
         .target(name: "LocalCluster"),
         .executableTarget(
             name: "mashd",
             dependencies: [
-                "MashAPI", "MashStore", "MashTriage", "Postgres", "LocalCluster",
+                "MashAPI", "MashConfig", "MashStore", "MashTriage", "Postgres", "LocalCluster",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -94,6 +111,7 @@ let package = Package(
         .testTarget(name: "MashDomainTests", dependencies: ["MashDomain"]),
         .testTarget(name: "MashTriageTests", dependencies: ["MashTriage", "MashDomain"]),
         .testTarget(name: "MashReportTests", dependencies: ["MashReport"]),
+        .testTarget(name: "MashConfigTests", dependencies: ["MashConfig"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
         .testTarget(
             name: "MashStoreTests",

@@ -1,62 +1,111 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import LocalCluster
 import Logging
 import MashAPI
+import MashConfig
 import MashStore
-import Metrics
 import Postgres
-import Prometheus
-import ServiceLifecycle
 
 /// `mashd`: the long-running daemon (CONTRACT §1, §6).
 @main
 struct Mashd: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mashd",
-        abstract: "The mash-broker daemon: referral intake over HTTP, stored in PostgreSQL.",
+        abstract: "The mash-broker daemon: referral intake over HTTP(S), stored in PostgreSQL.",
         discussion: """
-            Every option can also be set by its MASH_* environment variable; a flag wins.
+            Settings come from the YAML file (--config, default \(ConfigurationLoader.defaultPath)),
+            then MASH_* environment variables, then flags: a flag wins over its variable, the
+            variable over the file. config/mashd.yaml documents every setting.
             With --dev it runs a private PostgreSQL cluster under ./.mash-dev/, creates demo
             hubs and agencies and prints a token for each kind.
+            Examples:
+              mashd --dev
+              mashd --config /etc/mash-broker/mashd.yaml --check-config
+              MASH_LOG_FORMAT=json mashd --database-url 'host=/run/postgresql dbname=mash user=mashd'
             """,
         version: MashBroker.version
     )
 
-    @Option(help: "libpq connection string or URI (env MASH_DATABASE_URL; default: libpq's PG* defaults).")
-    var databaseURL: String?
+    @Option(help: "The YAML configuration file (env MASH_CONFIG).")
+    var config: String?
 
-    @Option(help: "Address to listen on (env MASH_HOST; default 127.0.0.1).")
-    var host: String?
-
-    @Option(help: "Port to listen on, 0 for any free one (env MASH_PORT; default 8080).")
-    var port: Int?
-
-    @Option(help: "Database connections in the pool (env MASH_POOL_SIZE; default 16).")
-    var poolSize: Int?
+    @Flag(help: "Validate the configuration, print it and exit: 0 when valid, 1 otherwise.")
+    var checkConfig = false
 
     @Flag(help: "Run the embedded development setup under ./.mash-dev/.")
     var dev = false
 
-    mutating func run() async throws {
-        let environment = ProcessInfo.processInfo.environment
-        LoggingSystem.bootstrap { LogLineHandler(label: $0) }
-        var logger = Logger(label: "mashd")
-        logger.logLevel = environment["MASH_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .info
+    @Option(help: "libpq connection string or URI (databaseURL; default: libpq's PG* defaults).")
+    var databaseURL: String?
+    @Option(help: "Address to listen on (host; default 127.0.0.1).")
+    var host: String?
+    @Option(help: "Port to listen on, 0 for any free one (port; default 8080).")
+    var port: String?
+    @Option(help: "Database connections in the pool (poolSize; default 16).")
+    var poolSize: String?
+    @Option(help: "text or json (logFormat).")
+    var logFormat: String?
+    @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
+    var logLevel: String?
+    @Option(help: "How long SIGTERM waits for in-flight requests (gracePeriod; default 30s).")
+    var gracePeriod: String?
+    @Option(help: "PEM certificate chain: serve HTTPS (tls.certificate).")
+    var tlsCertificate: String?
+    @Option(help: "PEM private key of the certificate (tls.key).")
+    var tlsKey: String?
+    @Option(help: "PEM CA that client certificates must chain to: mutual TLS (tls.clientCA).")
+    var tlsClientCa: String?
+    @Option(help: "Largest request body in bytes (limits.bodyBytes; default 1048576).")
+    var limitsBodyBytes: String?
+    @Option(help: "Open connections at most (limits.connections; default 1024).")
+    var limitsConnections: String?
+    @Option(help: "Requests per minute per agency (limits.agencyRequestsPerMinute; default 600).")
+    var limitsAgencyRequestsPerMinute: String?
+    @Option(help: "Time allowed to send a request's headers (limits.headerTimeout; default 10s).")
+    var limitsHeaderTimeout: String?
+    @Option(help: "Time allowed to send a request's body (limits.bodyTimeout; default 20s).")
+    var limitsBodyTimeout: String?
 
-        let host = host ?? environment["MASH_HOST"] ?? "127.0.0.1"
-        let port = port ?? environment["MASH_PORT"].map({ Int($0) ?? -1 }) ?? 8080
-        guard (0...65535).contains(port) else {
-            throw ValidationError("the port must be a number from 0 to 65535")
+    /// The flags given, by the setting they set.
+    var flagValues: [String: String] {
+        let flags: [(String, String?)] = [
+            ("databaseURL", databaseURL), ("host", host), ("port", port), ("poolSize", poolSize),
+            ("logFormat", logFormat), ("logLevel", logLevel), ("gracePeriod", gracePeriod),
+            ("tls.certificate", tlsCertificate), ("tls.key", tlsKey), ("tls.clientCA", tlsClientCa),
+            ("limits.bodyBytes", limitsBodyBytes), ("limits.connections", limitsConnections),
+            ("limits.agencyRequestsPerMinute", limitsAgencyRequestsPerMinute),
+            ("limits.headerTimeout", limitsHeaderTimeout), ("limits.bodyTimeout", limitsBodyTimeout),
+        ]
+        return Dictionary(uniqueKeysWithValues: flags.compactMap { key, value in value.map { (key, $0) } })
+    }
+
+    /// Reads the configuration from the file, the environment and the flags.
+    func loader() -> ConfigurationLoader {
+        let environment = ProcessInfo.processInfo.environment
+        return ConfigurationLoader(path: config ?? environment["MASH_CONFIG"], environment: environment, flags: flagValues)
+    }
+
+    mutating func run() async throws {
+        let loader = loader()
+        let settings: DaemonConfiguration
+        do {
+            settings = try loader.load()
+        } catch {
+            FileHandle.standardError.write(Data("mashd: \(error)\n".utf8))
+            throw ExitCode(1)
         }
-        let poolSize = poolSize ?? environment["MASH_POOL_SIZE"].map({ Int($0) ?? 0 }) ?? 16
-        guard poolSize > 0 else {
-            throw ValidationError("the pool size must be a positive number")
+        if checkConfig {
+            print(settings.summary)
+            print("the configuration is valid")
+            return
         }
+        let logging = LoggingSettings(settings)
+        LoggingSystem.bootstrap { LogLineHandler(label: $0, settings: logging) }
+        let logger = Logger(label: "mashd")
 
         var cluster: LocalCluster?
-        var databaseURL = databaseURL ?? environment["MASH_DATABASE_URL"]
+        var databaseURL = settings.databaseURL
         if dev {
             let development = LocalCluster.development()
             try DevSetup.startCluster(development, logger: logger)
@@ -73,16 +122,16 @@ struct Mashd: AsyncParsableCommand {
                 // again for every batch (its arrays make the generic plan look dearer).
                 sessionSettings: [("statement_timeout", "30s"), ("synchronous_commit", "on"), ("plan_cache_mode", "force_generic_plan"), ("TimeZone", "UTC")]
             ),
-            maxConnections: poolSize
+            maxConnections: settings.poolSize
         )
         let store = Store(pool: pool)
         let migrator = Migrator()
         do {
             try await Self.waitForDatabase(store: store, migrator: migrator, migrate: dev, logger: logger)
             if let cluster {
-                try await DevSetup.seed(store, cluster: cluster, host: host, port: port)
+                try await DevSetup.seed(store, cluster: cluster, host: settings.host, port: settings.port)
             }
-            try await serve(store: store, migrator: migrator, host: host, port: port, logger: logger)
+            try await Daemon(settings: settings, loader: loader, logging: logging, store: store, migrator: migrator, logger: logger).run()
         } catch {
             pool.close()
             try? cluster?.stop()
@@ -93,48 +142,6 @@ struct Mashd: AsyncParsableCommand {
             logger.info("stopping the development cluster")
             try cluster.stop()
         }
-    }
-
-    private func serve(store: Store, migrator: Migrator, host: String, port: Int, logger: Logger) async throws {
-        let daemon = DaemonRecord(
-            id: UUID(), host: ProcessInfo.processInfo.hostName, pid: Int(getpid()),
-            version: MashBroker.version, listen: "\(host):\(port)", startedAt: Date(), seenAt: Date()
-        )
-        // The thresholds in use are loaded before the server starts, so that no
-        // referral is refused for want of them while a version is applied.
-        let thresholds = ThresholdsInUse()
-        let loader = ThresholdsLoader(store: store, thresholds: thresholds, daemon: daemon, logger: logger)
-        await loader.loadLatest()
-        if thresholds.current == nil {
-            logger.warning("no threshold document has been applied: referrals are refused with 503 until `mashctl rules apply`")
-        }
-        let metrics = PrometheusCollectorRegistry()
-        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: metrics))
-        let app = Application(
-            router: MashAPI(store: store, migrator: migrator, thresholds: thresholds, metrics: { metrics.emitToBuffer() }).router(),
-            configuration: .init(address: .hostname(host, port: port), serverName: "mashd/\(MashBroker.version)"),
-            onServerRunning: { channel in
-                // Tests and scripts read this line to learn the port when asked for port 0.
-                FileHandle.standardOutput.write(Data("mashd listening on \(host):\(channel.localAddress?.port ?? port)\n".utf8))
-            },
-            logger: logger
-        )
-        let group = ServiceGroup(configuration: .init(
-            services: [
-                .init(service: app),
-                .init(service: HeartbeatService(store: store, daemon: daemon, thresholds: thresholds, logger: logger)),
-                .init(service: NotificationService(
-                    listener: PostgresListener(configuration: store.pool.configuration, channels: NotificationService.channels),
-                    thresholds: loader, signals: store.signals
-                )),
-                .init(service: DeliveryWatchService(store: store, logger: logger)),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
-        ))
-        try await group.run()
-        try? await store.signOff(daemonID: daemon.id)
-        logger.info("stopped")
     }
 
     /// Waits up to 30 s for the database, then insists on this build's schema
