@@ -32,15 +32,15 @@ public enum ChildProcess {
     }
 
     /// Starts `argv` in the background with standard output and error appended to
-    /// `logPath`, and returns its process id.
-    public static func start(_ argv: [String], logPath: String) throws -> pid_t {
+    /// `logPath`, and `environment` added to this process's, and returns its process id.
+    public static func start(_ argv: [String], logPath: String, environment: [String: String] = [:]) throws -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o600)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        return try spawn(argv, actions: &actions)
+        return try spawn(argv, actions: &actions, environment: environment)
     }
 
     /// Waits for `pid` to end and returns its exit code; killed by a signal, 128 + the
@@ -57,11 +57,15 @@ public enum ChildProcess {
         return waitpid(pid, &status, WNOHANG) == 0
     }
 
-    private static func spawn(_ argv: [String], actions: inout posix_spawn_file_actions_t) throws -> pid_t {
+    private static func spawn(_ argv: [String], actions: inout posix_spawn_file_actions_t, environment: [String: String] = [:]) throws -> pid_t {
         let arguments = argv.map { strdup($0) } + [nil]
         defer { arguments.forEach { free($0) } }
+        var merged = ProcessInfo.processInfo.environment
+        merged.merge(environment) { _, new in new }
+        let variables = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer { variables.forEach { free($0) } }
         var pid = pid_t()
-        let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, environ)
+        let spawned = posix_spawn(&pid, argv[0], &actions, nil, arguments, variables)
         guard spawned == 0 else {
             throw LocalClusterError(program: argv[0], status: spawned, output: "cannot start: \(String(cString: strerror(spawned)))")
         }

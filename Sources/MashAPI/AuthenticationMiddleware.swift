@@ -5,10 +5,13 @@ import Synchronization
 
 /// Resolves `Authorization: Bearer <token>` to the agency or hub it belongs to, or
 /// answers 401. Lookups are cached for `cacheLifetime`, so a revoked or expired
-/// token stops working within that time (documented in docs/API.md).
+/// token stops working within that time (documented in docs/API.md). With mutual
+/// TLS, the client certificate's common name must be that agency's or hub's id
+/// (403 otherwise): a stolen token alone is not enough.
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = MashRequestContext
     let cache: PrincipalCache
+    let requireClientCertificate: Bool
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
@@ -16,6 +19,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
               !secret.isEmpty, secret.utf8.count <= 256,
               let principal = try await cache.principal(for: secret)
         else { throw Problem.unauthorized }
+        if requireClientCertificate {
+            let name = try await ClientCertificate.commonName(on: context.channel)
+            guard let name, name == principal.id else {
+                throw Problem.certificateMismatch(
+                    "The client certificate \(name.map { "names '\($0)'" } ?? "has no common name"); this token belongs to '\(principal.id)'."
+                )
+            }
+        }
         var context = context
         context.principal = principal
         return try await next(request, context)

@@ -15,6 +15,9 @@ public struct MashAPI: Sendable {
         /// How often a waiting lease request looks in its inbox even when nothing
         /// woke it (a NOTIFY lost while the listener reconnected, say).
         public var leaseSafetyPoll: Duration = .seconds(5)
+        /// Mutual TLS: every authenticated request's client certificate must name
+        /// the token's agency or hub.
+        public var requireClientCertificate = false
         public init() {}
     }
 
@@ -22,27 +25,34 @@ public struct MashAPI: Sendable {
     public let migrator: Migrator
     public let thresholds: ThresholdsInUse
     public let configuration: Configuration
+    /// Each agency's allowance of requests.
+    public let rateLimiter: RateLimiter
     /// The metrics in Prometheus text format, served at `/metrics` when given.
     public let metrics: (@Sendable () -> [UInt8])?
 
     public init(
         store: Store, migrator: Migrator, thresholds: ThresholdsInUse, configuration: Configuration = Configuration(),
-        metrics: (@Sendable () -> [UInt8])? = nil
+        rateLimiter: RateLimiter = RateLimiter(perMinute: 600), metrics: (@Sendable () -> [UInt8])? = nil
     ) {
         self.store = store
         self.migrator = migrator
         self.thresholds = thresholds
         self.configuration = configuration
+        self.rateLimiter = rateLimiter
         self.metrics = metrics
     }
 
     public func router() -> Router<MashRequestContext> {
         let router = Router(context: MashRequestContext.self)
+        router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
         HealthRoutes(store: store, migrator: migrator, thresholds: thresholds, metrics: metrics).register(on: router)
-        let v1 = router.group("v1").add(middleware: AuthenticationMiddleware(
-            cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime)
-        ))
+        let v1 = router.group("v1")
+            .add(middleware: AuthenticationMiddleware(
+                cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime),
+                requireClientCertificate: configuration.requireClientCertificate
+            ))
+            .add(middleware: RateLimitMiddleware(limiter: rateLimiter))
         ReferralRoutes(store: store, validator: ReferralValidator(), thresholds: thresholds, bodyLimit: configuration.bodyLimit).register(on: v1)
         HubRoutes(store: store, safetyPoll: configuration.leaseSafetyPoll).register(on: v1)
         return router

@@ -1,15 +1,19 @@
 import Hummingbird
+import NIOCore
 import MashDomain
 import MashStore
 
-/// The request context of every route: Hummingbird's core storage plus the
-/// principal the bearer token named, once authentication has run.
+/// The request context of every route: Hummingbird's core storage, the
+/// connection the request came on (for its client certificate) and the principal
+/// the bearer token named, once authentication has run.
 public struct MashRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var principal: Principal?
+    let channel: any Channel
 
-    public init(source: Source) {
+    public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
         principal = nil
     }
 

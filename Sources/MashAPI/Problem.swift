@@ -105,6 +105,20 @@ public struct Problem: Error, HTTPResponseError, Sendable {
         Problem(.conflict, "decision-conflict", "Cannot record this decision", detail: detail)
     }
 
+    /// The agency sent more requests than its rate allows.
+    static func tooManyRequests(retryAfter seconds: Int) -> Problem {
+        Problem(
+            .tooManyRequests, "rate-limited", "Too many requests",
+            detail: "This agency has used its allowance of requests per minute. Retry after \(seconds) s; nothing was stored.",
+            headers: [.retryAfter: String(seconds)]
+        )
+    }
+
+    /// Mutual TLS is required and the client certificate does not name the token's agency or hub.
+    static func certificateMismatch(_ detail: String) -> Problem {
+        Problem(.forbidden, "certificate-mismatch", "Client certificate does not match the token", detail: detail)
+    }
+
     /// Too many lease requests are already waiting in this daemon.
     static let tooManyWaiting = Problem(
         .serviceUnavailable, "too-many-waiting", "Too many lease requests waiting",

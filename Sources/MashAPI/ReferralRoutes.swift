@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import Metrics
 import MashDomain
 import MashStore
 
@@ -33,6 +34,7 @@ struct ReferralRoutes {
                 agencyID: agency.id, agencyKind: agency.kind, referral: accepted.referral,
                 document: String(decoding: body, as: UTF8.self), warnings: accepted.warnings, thresholds: thresholds.forIntake
             )
+            Self.countIntake(kind: agency.kind, outcome)
             switch outcome {
             case .created(let acknowledgement):
                 context.logger.info("referral received", metadata: ["agency": "\(agency.id)", "referral": "\(acknowledgement.id.lowercased)"])
@@ -99,6 +101,9 @@ struct ReferralRoutes {
     ) async throws -> Problem {
         let agency = try context.requireAgency()
         let problem = Problem.refused(rejection, of: what)
+        if what == .referral {
+            Counter(label: "mash_intake_total", dimensions: [("kind", agency.kind.rawValue), ("result", "refused")]).increment()
+        }
         try await store.quarantine(
             agencyID: agency.id, contentType: request.headers[.contentType], body: body,
             httpStatus: problem.status.code, problems: rejection.problems
@@ -107,6 +112,19 @@ struct ReferralRoutes {
             "agency": "\(agency.id)", "status": "\(problem.status.code)", "problems": "\(rejection.problems.count)",
         ])
         return problem
+    }
+}
+
+extension ReferralRoutes {
+    /// Counts an intake by the agency's kind and its result (`mash_intake_total`):
+    /// created, replayed, reference_reused, or refused (counted where it is quarantined).
+    static func countIntake(kind: AgencyKind, _ outcome: IntakeOutcome) {
+        let result = switch outcome {
+        case .created: "created"
+        case .replayed: "replayed"
+        case .referenceReused: "reference_reused"
+        }
+        Counter(label: "mash_intake_total", dimensions: [("kind", kind.rawValue), ("result", result)]).increment()
     }
 }
 

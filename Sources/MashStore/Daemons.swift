@@ -87,6 +87,8 @@ public struct InboxCount: Sendable, Equatable {
     public let overdue: Int
     /// Of those, past their delivery window with no hub system having taken them.
     public let undelivered: Int
+    /// How long the oldest open referral has been waiting, in seconds (0 when none).
+    public let oldestSeconds: Int
 }
 
 extension Store {
@@ -99,15 +101,24 @@ extension Store {
         try connection.query("""
             SELECT h.id AS hub, count(r.id) AS open,
                    count(r.id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue,
-                   count(r.id) FILTER (WHERE r.status = 'undelivered') AS undelivered
+                   count(r.id) FILTER (WHERE r.status = 'undelivered') AS undelivered,
+                   coalesce(extract(epoch FROM now() - min(r.received_at))::bigint, 0) AS oldest_seconds
             FROM hubs h LEFT JOIN referrals r ON r.hub_id = h.id AND r.status = ANY($1::text[])
             GROUP BY h.id ORDER BY h.id
             """, [PostgresArray(openStatuses)]
         ).map { row in
             InboxCount(
                 hub: try row.require(String.self, "hub"), open: try row.require(Int.self, "open"),
-                overdue: try row.require(Int.self, "overdue"), undelivered: try row.require(Int.self, "undelivered")
+                overdue: try row.require(Int.self, "overdue"), undelivered: try row.require(Int.self, "undelivered"),
+                oldestSeconds: try row.require(Int.self, "oldest_seconds")
             )
         }
+    }
+}
+
+extension Store {
+    /// Asks the database to answer at all: for health checks.
+    public func ping() async throws {
+        try await run { _ = try $0.query("SELECT 1") }
     }
 }

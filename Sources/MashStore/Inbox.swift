@@ -45,17 +45,17 @@ public struct ReferralSummary: Sendable, Equatable {
 
 extension Store {
     /// A hub's open referrals (not yet decided or closed), or every hub's when
-    /// `hub` is nil, in priority order: red, amber, green, then the earliest
-    /// deadline, then the oldest. Only those of one `rag`, if given; only the
-    /// overdue, if `overdueAt` is given: past their deadline then, or past their
-    /// hub's delivery window (undelivered).
+    /// `hub` is nil, in priority order: escalated by the deadline watch first, then
+    /// red, amber, green, then the earliest deadline, then the oldest. Only those of
+    /// one `rag`, if given; only the overdue, if `overdueAt` is given: past their
+    /// deadline then, or past their hub's delivery window (undelivered).
     public func inbox(hub: String?, rag: String? = nil, overdueAt: Date? = nil, limit: Int = 100) async throws -> [ReferralSummary] {
         try await run { connection in
             try connection.query("""
                 SELECT \(ReferralSummary.columns) FROM referrals
                 WHERE ($1::text IS NULL OR hub_id = $1) AND status = ANY($2::text[]) AND ($3::text IS NULL OR rag = $3)
                   AND ($4::timestamptz IS NULL OR deadline < $4 OR status = 'undelivered')
-                ORDER BY rag_rank, deadline, received_at
+                ORDER BY escalated_at IS NULL, rag_rank, deadline, received_at
                 LIMIT $5
                 """, [hub, PostgresArray(Self.openStatuses), rag, overdueAt, limit]
             ).map(ReferralSummary.init(row:))

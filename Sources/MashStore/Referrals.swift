@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 import MashDomain
 import MashTriage
 import Postgres
@@ -161,20 +162,29 @@ extension Store {
     }
 
     /// Writes a batch of referrals; once committed, the hubs that received them
-    /// are signalled, so that consumers waiting on their inboxes lease them at once.
+    /// are signalled, so that consumers waiting on their inboxes lease them at once,
+    /// and each new referral's triage is counted (`mash_triage_total` by level,
+    /// RAG and hub).
     static func storeReferrals(_ batch: [ReferralSubmission], in pool: ConnectionPool, signals: InboxSignals) async -> [Result<IntakeOutcome, any Error>] {
         await writeSplittingOnFailure(batch) { batch in
             let stored = try await run(on: pool) { try insert(batch, on: $0) }
             signals.committed(stored.hubs)
+            for decision in stored.triaged {
+                Counter(label: "mash_triage_total", dimensions: [
+                    ("level", String(decision.level)), ("rag", decision.rag.rawValue), ("hub", decision.hub),
+                ]).increment()
+            }
             return stored.outcomes
         }
     }
 
     /// Triages the batch and stores it with one statement; referrals whose
     /// reference was taken are then looked up one by one (a retry, or a reference
-    /// reused), which is rare. Returns each referral's outcome and how many new
-    /// referrals each hub received.
-    private static func insert(_ batch: [ReferralSubmission], on connection: PostgresConnection) throws -> (outcomes: [IntakeOutcome], hubs: [String: Int]) {
+    /// reused), which is rare. Returns each referral's outcome, how many new
+    /// referrals each hub received, and the triage of each new referral.
+    private static func insert(
+        _ batch: [ReferralSubmission], on connection: PostgresConnection
+    ) throws -> (outcomes: [IntakeOutcome], hubs: [String: Int], triaged: [TriageDecision]) {
         // Rows go in (agency, reference) order, so that concurrent batches take their
         // unique-index entries in the same order and cannot deadlock; for a key sent
         // twice in one batch, the first in this order is the one stored.
@@ -183,7 +193,7 @@ extension Store {
         let histories = try histories(of: batch.map(\.referral), on: connection)
         var statement = StoreReferralsStatement(status: intakeStatus, arrival: arrival)
         var stored: Set<ReferralKey> = []
-        var hubs: [ReferralKey: String] = [:]
+        var decisions: [ReferralKey: TriageDecision] = [:]
         for index in order {
             let submission = batch[index]
             let decision = submission.thresholds.engine.triage(TriageInput(
@@ -192,7 +202,7 @@ extension Store {
             try statement.append(submission, decision, history: histories[index])
             // Children only for the first of a key sent twice in one batch: the one stored.
             guard stored.insert(submission.key).inserted else { continue }
-            hubs[submission.key] = decision.hub
+            decisions[submission.key] = decision
             for child in submission.referral.children {
                 statement.append(ChildKey(child), of: submission.key)
             }
@@ -203,7 +213,8 @@ extension Store {
             let key = ReferralKey(agencyID: try row.require(String.self, "agency_id"), reference: try row.require(String.self, "reference"))
             created[key] = (try row.require(UUID.self, "id"), try row.require(Date.self, "received_at"))
         }
-        let receiving = Dictionary(created.keys.compactMap { hubs[$0] }.map { ($0, 1) }, uniquingKeysWith: +)
+        let triaged = created.keys.compactMap { decisions[$0] }
+        let receiving = Dictionary(triaged.map { ($0.hub, 1) }, uniquingKeysWith: +)
         var outcomes = [IntakeOutcome?](repeating: nil, count: batch.count)
         for index in order {
             let submission = batch[index]
@@ -215,7 +226,7 @@ extension Store {
                 outcomes[index] = try earlier(submission, on: connection)
             }
         }
-        return (outcomes.map { $0! }, receiving)
+        return (outcomes.map { $0! }, receiving, triaged)
     }
 
     /// The outcome for a referral whose (agency, reference) is already stored.

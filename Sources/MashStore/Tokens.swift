@@ -6,6 +6,13 @@ import Postgres
 public enum Principal: Sendable, Equatable {
     case agency(id: String, kind: AgencyKind, disabled: Bool)
     case hub(id: String)
+
+    /// The agency's or hub's id.
+    public var id: String {
+        switch self {
+        case .agency(let id, _, _), .hub(let id): id
+        }
+    }
 }
 
 /// A token just issued: the only time its secret exists outside the caller's hands.

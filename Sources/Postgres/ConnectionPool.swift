@@ -35,6 +35,11 @@ public final class ConnectionPool: Sendable {
         return try await connection.run(body)
     }
 
+    /// Connections open, of them idle, and requests waiting for one: for metrics.
+    public var usage: (open: Int, idle: Int, waiting: Int) {
+        state.withLock { ($0.openCount, $0.idle.count, $0.waiters.count) }
+    }
+
     /// Closes idle connections, fails waiting requests and refuses new ones.
     /// Leased connections close when they are returned.
     public func close() {

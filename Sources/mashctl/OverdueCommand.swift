@@ -7,7 +7,8 @@ struct OverdueCommand: AsyncParsableCommand {
         commandName: "overdue",
         abstract: "Every open referral past its deadline or its hub's delivery window, worst first.",
         discussion: """
-            Worst first: red, amber, green, then the longest past its deadline. A referral past
+            Worst first: those the deadline watch has escalated (flag overdue, within a minute of
+            the deadline), then red, amber, green, then the longest past its deadline. A referral past
             its delivery window (status undelivered) is listed whatever its deadline: no hub
             system has taken it.
             Examples:

@@ -10,12 +10,13 @@ public final class DaemonProcess: Sendable {
     public let port: Int
     public let outputFile: URL
 
-    /// Starts `mashd --port 0` against `databaseURL` and waits until it listens.
-    public init(databaseURL: String) async throws {
+    /// Starts `mashd --port 0` against `databaseURL`, with any further `arguments`
+    /// and `environment`, and waits until it listens.
+    public init(databaseURL: String, arguments: [String] = [], environment: [String: String] = [:]) async throws {
         outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("mashd-\(UUID().uuidString).log")
         pid = try ChildProcess.start(
-            [try Self.binary("mashd").path, "--port", "0", "--database-url", databaseURL, "--pool-size", "8"],
-            logPath: outputFile.path
+            [try Self.binary("mashd").path, "--port", "0", "--database-url", databaseURL, "--pool-size", "8"] + arguments,
+            logPath: outputFile.path, environment: environment
         )
         let deadline = ContinuousClock.now + .seconds(30)
         var found: Int?

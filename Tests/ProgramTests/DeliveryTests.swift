@@ -67,13 +67,14 @@ struct DeliveryTests {
     }
 
     /// `count` referrals queued in the hub straight from SQL (red, amber, green in
-    /// turn): what delivery starts from, without paying for intake.
+    /// turn, due a day from now so the deadline watch leaves them alone): what
+    /// delivery starts from, without paying for intake.
     static func seed(_ store: Store, count: Int, prefix: String = "S-") async throws {
         try await store.pool.withConnection { connection in
             try connection.query("""
                 INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
                 SELECT 'tvp', $2 || g, jsonb_build_object('reference', $2 || g), 'queued', 1, 2, (ARRAY['red', 'amber', 'green'])[1 + g % 3],
-                       $3, now() + g * interval '1 second', 'seeded'
+                       $3, now() + interval '1 day' + g * interval '1 second', 'seeded'
                 FROM generate_series(1, $1::int) g
                 """, [count, prefix, hub])
         }

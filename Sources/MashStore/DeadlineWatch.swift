@@ -1,0 +1,54 @@
+import Foundation
+import Postgres
+
+/// A referral the deadline watch has just escalated: identifiers only, so that
+/// logs, metrics and notifications built from it carry no personal data.
+public struct Escalation: Sendable, Equatable {
+    public let referralID: UUID
+    public let hub: String
+    public let rag: String
+    public let deadline: Date
+}
+
+extension Store {
+    /// The channel on which each escalation is announced, with the payload
+    /// `{"referral": ID, "hub": HUB, "rag": RAG}`.
+    public static let escalationsChannel = "mash_escalations"
+
+    /// Escalates every open referral whose deadline has passed and that has not
+    /// been escalated yet: flags it `overdue`, records `escalated` in its delivery
+    /// history and notifies `mash_escalations`, all in one statement. Rows another
+    /// daemon is changing are skipped (their turn comes next round), so running it
+    /// in two places at once escalates nothing twice.
+    public func escalateOverdue(limit: Int = 1000) async throws -> [Escalation] {
+        try await run { connection in
+            try connection.query("""
+                WITH due AS (
+                    SELECT id FROM referrals
+                    WHERE escalated_at IS NULL AND status = ANY($1::text[]) AND deadline < now()
+                    ORDER BY deadline
+                    LIMIT $2
+                    FOR UPDATE SKIP LOCKED
+                ), escalated AS (
+                    UPDATE referrals r
+                    SET escalated_at = now(),
+                        flags = CASE WHEN r.flags ? 'overdue' THEN r.flags ELSE r.flags || '["overdue"]'::jsonb END
+                    FROM due WHERE r.id = due.id
+                    RETURNING r.id, r.hub_id, r.rag, r.deadline
+                ), recorded AS (
+                    INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
+                    SELECT id, 'escalated', hub_id, 'mashd', jsonb_build_object('deadline', deadline) FROM escalated
+                )
+                SELECT id, hub_id, rag, deadline,
+                       pg_notify($3, json_build_object('referral', id, 'hub', hub_id, 'rag', rag)::text)
+                FROM escalated
+                """, [PostgresArray(Self.openStatuses), limit, Self.escalationsChannel]
+            ).map { row in
+                Escalation(
+                    referralID: try row.require(UUID.self, "id"), hub: try row.require(String.self, "hub_id"),
+                    rag: try row.require(String.self, "rag"), deadline: try row.require(Date.self, "deadline")
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+import Synchronization
+
+/// What the watchdog asks before it pings systemd: has the periodic work loop
+/// come round lately? A loop that stopped coming round means the daemon is
+/// wedged, and only a restart will help.
+final class DaemonHealth: Sendable {
+    private let lastRound = Mutex<ContinuousClock.Instant>(.now)
+
+    /// Called by the periodic work loop at the end of every round, whatever its outcome.
+    func periodicWorkRan() {
+        lastRound.withLock { $0 = .now }
+    }
+
+    /// How long ago the periodic work loop last came round.
+    var sinceLastRound: Duration { .now - lastRound.withLock { $0 } }
+}
