@@ -75,6 +75,7 @@ let package = Package(
             dependencies: [
                 "MashStore", "MashDomain", "MashTriage", "MashReport", "Postgres", "LocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
         .executableTarget(
