@@ -50,7 +50,7 @@ let package = Package(
         ),
         .target(
             name: "MashStore",
-            dependencies: ["MashDomain", "MashTriage", "MashReport", "Postgres", .product(name: "Metrics", package: "swift-metrics")]
+            dependencies: ["MashConfig", "MashDomain", "MashTriage", "MashReport", "Postgres", .product(name: "Metrics", package: "swift-metrics")]
         ),
         .target(name: "MashReport"),
         .target(
@@ -90,7 +90,7 @@ let package = Package(
         .executableTarget(
             name: "mashctl",
             dependencies: [
-                "MashStore", "MashDomain", "MashTriage", "MashReport", "Postgres", "LocalCluster",
+                "MashConfig", "MashStore", "MashDomain", "MashTriage", "MashReport", "Postgres", "LocalCluster",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -111,11 +111,11 @@ let package = Package(
         .testTarget(name: "MashDomainTests", dependencies: ["MashDomain"]),
         .testTarget(name: "MashTriageTests", dependencies: ["MashTriage", "MashDomain"]),
         .testTarget(name: "MashReportTests", dependencies: ["MashReport"]),
-        .testTarget(name: "MashConfigTests", dependencies: ["MashConfig"]),
+        .testTarget(name: "MashConfigTests", dependencies: ["MashConfig", "MashDomain"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
         .testTarget(
             name: "MashStoreTests",
-            dependencies: ["MashStore", "MashDomain", "MashTriage", "MashTesting"]
+            dependencies: ["MashConfig", "MashStore", "MashDomain", "MashTriage", "MashTesting"]
         ),
         .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "MashDomain", "MashTriage", "LocalCluster"]),
     ]

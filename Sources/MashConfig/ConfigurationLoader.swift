@@ -37,9 +37,10 @@ public struct ConfigurationLoader: Sendable {
         }
 
         var configuration = DaemonConfiguration()
+        var retention: [String: String] = [:]
         for (key, (value, origin)) in values.sorted(by: { $0.key < $1.key }) {
             if key.hasPrefix("retention.") {
-                configuration.retention[String(key.dropFirst("retention.".count))] = value
+                retention[String(key.dropFirst("retention.".count))] = value
             } else if let setting = Setting.named(key) {
                 do {
                     try setting.apply(&configuration, value)
@@ -48,6 +49,14 @@ public struct ConfigurationLoader: Sendable {
                 }
             } else {
                 problems.append(ConfigurationProblem(origin: origin, key: key, message: "is not a setting mashd has"))
+            }
+        }
+        do {
+            configuration.retention = try RetentionPolicy(settings: retention)
+        } catch {
+            for problem in error.problems {
+                let key = "retention." + problem.key
+                problems.append(ConfigurationProblem(origin: values[key]?.1, key: key, message: problem.message))
             }
         }
         problems += Self.consistencyProblems(configuration)

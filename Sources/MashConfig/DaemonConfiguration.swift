@@ -15,8 +15,8 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var gracePeriod: Duration = .seconds(30)
     public var tls = TLS()
     public var limits = Limits()
-    /// The `retention:` section as written, validated by the retention policy.
-    public var retention: [String: String] = [:]
+    /// How long each kind of record is kept (the `retention:` section).
+    public var retention = RetentionPolicy()
 
     public init() {}
 
@@ -64,7 +64,7 @@ extension DaemonConfiguration {
     /// `--check-config` and the start-up log.
     public var summary: String {
         var lines = Setting.all.map { "\($0.key): \($0.describe(self) ?? "(not set)")" }
-        lines += retention.sorted { $0.key < $1.key }.map { "retention.\($0.key): \($0.value)" }
+        lines += RetentionPolicy.RecordType.allCases.map { "retention.\($0.rawValue): \(retention.periods[$0].map { "\($0)" } ?? "")" }
         return lines.joined(separator: "\n")
     }
 

@@ -5,6 +5,10 @@ import Postgres
 public struct AuditEvent: Sendable {
     public enum Action: String, Sendable {
         case view, claim, rerate, route, decide, assign, handover, export
+        /// A legal hold placed on or released from a referral.
+        case hold, release
+        /// A record deleted by the retention policy (`detail.rule` names the rule).
+        case purge
     }
 
     /// Who acted: nil for the database user (mashctl), `agency:<id>` or `hub:<id>` for the API.

@@ -32,9 +32,12 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// Runs `body` with a store on one connection, closing it afterwards, and turns
-    /// any failure into one line on stderr with exit status 1.
-    func withStore<T>(_ body: (Store) async throws -> T) async throws -> T {
-        let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: try connectionString(), applicationName: "mashctl"), maxConnections: 1)
+    /// any failure into one line on stderr with exit status 1. `defaultURL` is used
+    /// when neither `--database-url` nor `MASH_DATABASE_URL` names the database.
+    func withStore<T>(defaultURL: String? = nil, _ body: (Store) async throws -> T) async throws -> T {
+        let pool = ConnectionPool(
+            configuration: PostgresConfiguration(connectionString: try connectionString() ?? defaultURL, applicationName: "mashctl"), maxConnections: 1
+        )
         defer { pool.close() }
         do {
             return try await body(Store(pool: pool))

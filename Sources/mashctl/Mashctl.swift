@@ -26,6 +26,7 @@ struct Mashctl: AsyncParsableCommand {
             TokenCommand.self, QuarantineCommand.self, RulesCommand.self, InboxCommand.self, OverdueCommand.self,
             NextCommand.self, ShowCommand.self, RerateCommand.self, RouteCommand.self, DecideCommand.self, AssignCommand.self,
             HandoverCommand.self, CaseloadsCommand.self, HistoryCommand.self, ReportCommand.self, AuditCommand.self, ExportCommand.self,
+            RetentionCommand.self,
         ]
     )
 

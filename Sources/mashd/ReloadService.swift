@@ -16,6 +16,7 @@ struct ReloadService: Service {
     let applied: DaemonConfiguration
     let logging: LoggingSettings
     let rateLimiter: RateLimiter
+    let retention: Reloadable<RetentionPolicy>
     let logger: Logger
 
     func run() async throws {
@@ -28,6 +29,7 @@ struct ReloadService: Service {
                     let waiting = changed.filter { key in Setting.named(key).map { !$0.reloadable } ?? false }
                     logging.update(next)
                     rateLimiter.update(perMinute: next.limits.agencyRequestsPerMinute)
+                    retention.replace(with: next.retention)
                     current = next
                     logger.notice("configuration reloaded", metadata: [
                         "changed": "\(changed.joined(separator: ","))",

@@ -50,7 +50,7 @@ import Testing
         #expect(loaded.poolSize == 6)
         #expect(loaded.tls.certificate == "/etc/cert.pem" && loaded.tls.isEnabled)
         #expect(loaded.limits.bodyTimeout == .seconds(120))
-        #expect(loaded.retention == ["quarantine": "30d", "nfaReferrals": "1y"])
+        #expect(loaded.retention == (try RetentionPolicy(settings: ["quarantine": "30d", "nfaReferrals": "1y"])))
     }
 
     @Test func everyProblemIsNamedWithWhereItCameFrom() throws {
@@ -61,6 +61,8 @@ import Testing
             colour: blue
             tls:
               clientCA: /etc/ca.pem
+            retention:
+              nfaReferrals: forever
             """)
         defer { try? FileManager.default.removeItem(atPath: path) }
         let error = try #require(throws: ConfigurationError.self) {
@@ -73,7 +75,8 @@ import Testing
         #expect(text.contains("MASH_LIMITS_HEADER_TIMEOUT: limits.headerTimeout: must be a duration such as 30s, 5m or 1h, not \"soon\""))
         #expect(text.contains("--pool-size: poolSize: must be a whole number from 1 to 1000, not \"0\""))
         #expect(text.contains("tls.clientCA: client certificates need HTTPS: give tls.certificate and tls.key too"))
-        #expect(error.problems.count == 6)
+        #expect(text.contains { $0.hasPrefix("\(path):8: retention.nfaReferrals: ") }, "\(text)")
+        #expect(error.problems.count == 7)
     }
 
     @Test func aMissingNamedFileIsAnErrorButTheDefaultMayBeAbsent() throws {

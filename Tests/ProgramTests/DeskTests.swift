@@ -289,7 +289,8 @@ struct DeskTests {
                         ["history"], ["report"], ["audit", "list"], ["audit", "verify"], ["export"], ["inbox"], ["migrate"], ["status"],
                         ["agency", "add"], ["agency", "list"], ["agency", "disable"], ["hub", "add"], ["hub", "list"], ["hub", "update"],
                         ["token", "issue"], ["token", "list"], ["token", "revoke"], ["quarantine", "list"], ["quarantine", "show"],
-                        ["rules", "check"], ["rules", "apply"], ["rules", "show"], ["rules", "explain"]]
+                        ["rules", "check"], ["rules", "apply"], ["rules", "show"], ["rules", "explain"],
+                        ["retention", "run"], ["retention", "hold"], ["retention", "release"], ["retention", "holds"]]
         for command in commands {
             let help = try CLI.run("mashctl", command + ["--help"])
             #expect(help.status == 0 && help.stdout.contains("mashctl \(command[0])") && help.stdout.lowercased().contains("example"), "\(command)")
