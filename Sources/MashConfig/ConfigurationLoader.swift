@@ -77,6 +77,9 @@ public struct ConfigurationLoader: Sendable {
         return problems
     }
 
+    /// The sections of the file: `tls`, `limits`, `retention`.
+    static let sections = Set(Setting.all.compactMap { $0.key.split(separator: ".").dropLast().first.map(String.init) } + ["retention"])
+
     static let retentionPrefix = "MASH_RETENTION_"
 
     /// `MASH_RETENTION_NFA_REFERRALS` names the key `nfaReferrals`.
@@ -118,6 +121,8 @@ public struct ConfigurationLoader: Sendable {
                 switch value {
                 case .mapping:
                     walk(value, prefix: key)
+                case _ where Self.sections.contains(key):
+                    problems.append(ConfigurationProblem(origin: origin, key: key, message: "must be a mapping of settings"))
                 case .scalar(let scalar):
                     // An empty value (`key:`) leaves the default, as if the key were absent.
                     if !(scalar.string.isEmpty || scalar.string == "~" || scalar.string == "null") {

@@ -257,7 +257,7 @@ struct RetentionTests {
         for key in ["retention.nfaReferrals: must be at least 1y", "retention.quarantine", "retention.audit: can only be never", "retention.nfaReferal"] {
             #expect(refused.stderr.contains(key), "\(key) in \(refused.stderr)")
         }
-        #expect(try Self.mashctl(setup.database, ["retention", "run", "--config", notAMapping.path]).stderr.contains("retention must be a mapping"))
+        #expect(try Self.mashctl(setup.database, ["retention", "run", "--config", notAMapping.path]).stderr.contains("retention: must be a mapping of settings"))
         let missing = try Self.mashctl(setup.database, ["retention", "run", "--config", "/nonexistent/mashd.yaml"])
         #expect(missing.status == 1 && missing.stderr.contains("cannot read the configuration file /nonexistent/mashd.yaml"))
         #expect(try await Fixtures.count(setup.store) == 1, "nothing deleted under a policy refused")
