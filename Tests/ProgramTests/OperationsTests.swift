@@ -230,6 +230,23 @@ struct OperationsTests {
         #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz")).status == 200)
     }
 
+    /// Beyond `limits.connections` open connections, a new one waits unserved in
+    /// the backlog until one closes.
+    @Test func connectionsBeyondTheCapWaitForOneToClose() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString, arguments: ["--limits-connections", "2"])
+        let held = try (0..<2).map { _ in try RawConnection(port: daemon.port) }
+        try await Task.sleep(for: .milliseconds(300))
+        let waiting = try RawConnection(port: daemon.port)  // the kernel accepts it; mashd does not serve it yet
+        waiting.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        #expect(waiting.response(within: 1.5) == nil, "not served while two connections are open")
+        held[0].close()
+        let answer = waiting.response(within: 5)
+        #expect(answer?.hasPrefix("HTTP/1.1 200") == true, "served once one closed: \(answer ?? "nothing")")
+        held[1].close()
+        waiting.close()
+    }
+
     /// HTTPS with a client CA: no certificate, no connection; a certificate for
     /// another agency than the token's is refused; the right pair is served.
     @Test func mutualTLSBindsTheCertificateToTheToken() async throws {
@@ -309,10 +326,28 @@ struct RawConnection {
         _ = text.withCString { Glibc.send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
     }
 
+    func close() {
+        Glibc.close(descriptor)
+    }
+
+    /// What the server sends within `limit` seconds, or nil if nothing.
+    func response(within limit: Double) -> String? {
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date().timeIntervalSince(start) < limit {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0 { return String(decoding: buffer[0..<count], as: UTF8.self) }
+            if count == 0 { return nil }
+        }
+        return nil
+    }
+
     /// Seconds until the server closes the connection (reads of anything it sends
     /// meanwhile are skipped), or nil if it is still open after `limit`.
     func secondsUntilClosed(limit: Double) -> Double? {
-        defer { close(descriptor) }
+        defer { close() }
         var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let start = Date()
