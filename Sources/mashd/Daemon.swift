@@ -68,7 +68,6 @@ struct Daemon {
             logger: logger
         )
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let retention = Reloadable(settings.retention)
         let leadership = SessionLock(configuration: pool.configuration, key: PeriodicWorkService.leadershipKey)
         let group = ServiceGroup(configuration: .init(
             services: [
@@ -80,8 +79,8 @@ struct Daemon {
                     thresholds: loader, signals: store.signals
                 )),
                 .init(service: LeadershipService(lock: leadership)),
-                .init(service: PeriodicWorkService(store: store, leadership: leadership, health: health, retention: retention, logger: logger)),
-                .init(service: ReloadService(hangups: hangups, loader: self.loader, applied: settings, logging: logging, rateLimiter: rateLimiter, retention: retention, logger: logger)),
+                .init(service: PeriodicWorkService(store: store, leadership: leadership, health: health, logger: logger)),
+                .init(service: ReloadService(hangups: hangups, loader: self.loader, applied: settings, logging: logging, rateLimiter: rateLimiter, logger: logger)),
             ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger

@@ -1,5 +1,4 @@
 import Logging
-import MashConfig
 import MashStore
 import Metrics
 import Postgres
@@ -14,22 +13,19 @@ import ServiceLifecycle
 ///   again within a second or so of its lease ending;
 /// - every ten seconds, referrals past their hub's delivery window are marked
 ///   undelivered, and referrals past their deadline are escalated (the deadline
-///   watch: within 60 s of the deadline, with leadership changes included);
-/// - once a day (the first time on becoming leader), the retention policy is
-///   applied, as `mashctl retention run` does; a run already in progress
-///   elsewhere (the systemd timer's, say) makes this one a no-op.
+///   watch: within 60 s of the deadline, with leadership changes included).
+/// Retention is not among them: it deletes referrals, which the daemon's
+/// database role may not, so `mash-retention.timer` runs `mashctl retention run`
+/// as the ops role (one run at a time, by its own advisory lock).
 /// Each statement is also safe to run on two daemons at once (row locks, SKIP
 /// LOCKED), which is what happens for a moment when leadership changes hands.
 struct PeriodicWorkService: Service {
     let store: Store
     let leadership: SessionLock
     let health: DaemonHealth
-    /// The retention policy in force (SIGHUP may change it).
-    let retention: Reloadable<RetentionPolicy>
     let logger: Logger
     var tick: Duration = .seconds(1)
     var slowRoundEvery = 10
-    var retentionEvery: Duration = .seconds(86_400)
 
     /// The leadership lock's key: "mashlead" as 8 bytes' worth of ASCII, different
     /// from the audit chain's lock.
@@ -38,7 +34,6 @@ struct PeriodicWorkService: Service {
     func run() async throws {
         var round = 0
         var leading = false
-        var lastRetention: ContinuousClock.Instant?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             let slowRound = round % slowRoundEvery == 0
             do {
@@ -47,10 +42,6 @@ struct PeriodicWorkService: Service {
                     logger.notice(leading ? "leading periodic work" : "no longer leading periodic work")
                 }
                 if leading { try await leaderRound(slow: slowRound) }
-                if leading, lastRetention.map({ .now - $0 >= retentionEvery }) ?? true {
-                    lastRetention = .now
-                    try await applyRetention()
-                }
                 if slowRound { try await recordInboxGauges() }
                 health.periodicWorkRan()
             } catch {
@@ -73,16 +64,6 @@ struct PeriodicWorkService: Service {
                 "referral": "\(escalation.referralID)", "hub": "\(escalation.hub)", "rag": "\(escalation.rag)",
             ])
         }
-    }
-
-    private func applyRetention() async throws {
-        guard let summary = try await store.runRetention(policy: retention.value, dryRun: false) else {
-            logger.info("retention: another run is in progress; skipped")
-            return
-        }
-        logger.notice("retention applied", metadata: Logger.Metadata(uniqueKeysWithValues: summary.outcomes.map {
-            ($0.type.rawValue, "\($0.purged)")
-        }))
     }
 
     private func recordInboxGauges() async throws {

@@ -5,8 +5,7 @@ import ServiceLifecycle
 import UnixSignals
 
 /// SIGHUP: reads the configuration again and applies what a running daemon can
-/// change (log format and level, the agencies' request rate, the retention
-/// periods). Changes to anything else are logged as waiting for a restart; a
+/// change (log format and level, the agencies' request rate). Changes to anything else are logged as waiting for a restart; a
 /// configuration with problems is refused whole and the one in use is kept.
 struct ReloadService: Service {
     /// Trapped before the server starts, so that a SIGHUP sent as soon as systemd
@@ -16,7 +15,6 @@ struct ReloadService: Service {
     let applied: DaemonConfiguration
     let logging: LoggingSettings
     let rateLimiter: RateLimiter
-    let retention: Reloadable<RetentionPolicy>
     let logger: Logger
 
     func run() async throws {
@@ -29,7 +27,6 @@ struct ReloadService: Service {
                     let waiting = changed.filter { key in Setting.named(key).map { !$0.reloadable } ?? false }
                     logging.update(next)
                     rateLimiter.update(perMinute: next.limits.agencyRequestsPerMinute)
-                    retention.replace(with: next.retention)
                     current = next
                     logger.notice("configuration reloaded", metadata: [
                         "changed": "\(changed.joined(separator: ","))",
