@@ -20,9 +20,9 @@ public struct LocalCluster: Sendable {
     public var socketDirectory: URL { directory.appendingPathComponent("run") }
     public var logFile: URL { directory.appendingPathComponent("server.log") }
 
-    /// A libpq connection string for `database` as the superuser.
-    public func connectionString(database: String = "postgres") -> String {
-        "host=\(socketDirectory.path) port=5432 user=\(Self.superuser) dbname=\(database)"
+    /// A libpq connection string for `database` as `user` (the superuser by default).
+    public func connectionString(database: String = "postgres", user: String = LocalCluster.superuser) -> String {
+        "host=\(socketDirectory.path) port=5432 user=\(user) dbname=\(database)"
     }
 
     public var isInitialised: Bool {
