@@ -4,7 +4,7 @@ import MashTesting
 import Postgres
 import Testing
 
-/// The group roles of sql/0008_roles.sql.
+/// The group roles of sql/0008_roles.sql, and the check that keeps mashd to its own.
 @Suite("Database roles")
 struct RoleTests {
     /// Runs `sql` in `database` as `user`, the superuser when nil.
@@ -63,5 +63,33 @@ struct RoleTests {
             #expect(refused?.sqlState == "42501" && (message.hasPrefix("permission denied") || message.hasPrefix("must be owner")),
                     "\(statement): \(message)")
         }
+    }
+
+    @Test func mashdsCheckAcceptsADaemonLoginAndRefusesEveryRoleThatCouldChangeTheSchema() async throws {
+        let database = try await TestCluster.freshDatabase()
+        try await Self.createLogin("table_owner", in: database)
+        try await Self.createLogin("table_owners_member", in: database, "IN ROLE table_owner")
+        try await Self.createLogin("schema_creator", in: database)
+        _ = try await Self.query(database, "ALTER TABLE quarantine OWNER TO table_owner")
+        _ = try await Self.query(database, "GRANT CREATE ON SCHEMA public TO schema_creator")
+
+        func refusal(_ user: String) async throws -> String? {
+            let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: database.connectionString(user: user)))
+            defer { pool.close() }
+            do {
+                try await Store(pool: pool).requireLeastPrivilege()
+                return nil
+            } catch let error as StoreError where error.code == .overPrivileged {
+                return error.message
+            }
+        }
+        #expect(try await refusal(TestLogin.daemon.rawValue) == nil)
+        let advice = ": connect as a LOGIN role granted mash_daemon (CREATE ROLE mashd LOGIN IN ROLE mash_daemon; see docs/DATABASE.md)"
+        #expect(try await refusal("postgres") == "refusing to run as database role postgres, a superuser" + advice)
+        #expect(try await refusal("table_owner") == "refusing to run as database role table_owner, the owner of its tables" + advice)
+        #expect(try await refusal("table_owners_member")
+                == "refusing to run as database role table_owners_member, a member of table_owner, the owner of its tables" + advice)
+        #expect(try await refusal("schema_creator")
+                == "refusing to run as database role schema_creator, allowed to create objects in schema public" + advice)
     }
 }

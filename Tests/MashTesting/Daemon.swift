@@ -10,6 +10,12 @@ public final class DaemonProcess: Sendable {
     public let port: Int
     public let outputFile: URL
 
+    /// Starts `mashd` on `database` as it runs in production: as a login granted
+    /// `mash_daemon`.
+    public convenience init(database: TestDatabase) async throws {
+        try await self.init(databaseURL: database.connectionString(as: .daemon))
+    }
+
     /// Starts `mashd --port 0` against `databaseURL` and waits until it listens.
     public init(databaseURL: String) async throws {
         outputFile = FileManager.default.temporaryDirectory.appendingPathComponent("mashd-\(UUID().uuidString).log")
