@@ -56,6 +56,15 @@ public enum TestCluster {
         return cluster
     }
 
+    /// A running streaming standby of a private cluster (see
+    /// `LocalCluster.initialiseAsStandby`), discarded like one.
+    public static func privateStandby(of primary: LocalCluster) throws -> LocalCluster {
+        let standby = LocalCluster(directory: try makeDirectory())
+        try standby.initialiseAsStandby(of: primary)
+        try standby.start(settings: fastSettings)
+        return standby
+    }
+
     /// Stops a private cluster and deletes its files.
     public static func discard(_ cluster: LocalCluster) {
         try? cluster.stop(mode: "immediate")
