@@ -17,14 +17,6 @@ struct RoleTests {
         return try await pool.withConnection { try $0.query(sql) }
     }
 
-    /// A LOGIN role, made idempotently (roles belong to the cluster, shared by every test).
-    static func createLogin(_ name: String, in database: TestDatabase, _ options: String = "") async throws {
-        _ = try await query(database, """
-            DO $$ BEGIN CREATE ROLE \(name) LOGIN \(options);
-            EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END $$
-            """)
-    }
-
     @Test func everyTableIsGrantedToSomeRoleAndNoFunctionIsLeftToPublic() async throws {
         let database = try await TestCluster.freshDatabase()
         let ungranted = try await Self.query(database, """
@@ -67,9 +59,9 @@ struct RoleTests {
 
     @Test func mashdsCheckAcceptsADaemonLoginAndRefusesEveryRoleThatCouldChangeTheSchema() async throws {
         let database = try await TestCluster.freshDatabase()
-        try await Self.createLogin("table_owner", in: database)
-        try await Self.createLogin("table_owners_member", in: database, "IN ROLE table_owner")
-        try await Self.createLogin("schema_creator", in: database)
+        try await database.createLogin("table_owner")
+        try await database.createLogin("table_owners_member", "IN ROLE table_owner")
+        try await database.createLogin("schema_creator")
         _ = try await Self.query(database, "ALTER TABLE quarantine OWNER TO table_owner")
         _ = try await Self.query(database, "GRANT CREATE ON SCHEMA public TO schema_creator")
 

@@ -35,15 +35,8 @@ public enum TestCluster {
         let pool = database.pool(maxConnections: 1)
         defer { pool.close() }
         _ = try await Migrator().migrate(pool)
-        try await pool.withConnection { connection in
-            for login in TestLogin.allCases {
-                try connection.query("""
-                    DO $$ BEGIN
-                        CREATE ROLE \(login.rawValue) LOGIN IN ROLE \(login.groupRole);
-                    EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
-                    END $$
-                    """)
-            }
+        for login in TestLogin.allCases {
+            try await database.createLogin(login.rawValue, "IN ROLE \(login.groupRole)")
         }
     }
 
@@ -110,6 +103,21 @@ public struct TestDatabase: Sendable {
     }
 
     public func store(maxConnections: Int = 8) -> Store { Store(pool: pool(maxConnections: maxConnections)) }
+
+    /// Creates a LOGIN role with `options` (e.g. `IN ROLE mash_ops`) unless one of
+    /// that name exists: roles belong to the cluster, which other tests share.
+    public func createLogin(_ name: String, _ options: String = "") async throws {
+        let pool = pool(maxConnections: 1)
+        defer { pool.close() }
+        try await pool.withConnection { connection in
+            try connection.query("""
+                DO $$ BEGIN
+                    CREATE ROLE \(name) LOGIN \(options);
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                END $$
+                """)
+        }
+    }
 }
 
 /// The LOGIN roles the tests connect as, each granted one group role of
