@@ -20,9 +20,9 @@ public struct LocalCluster: Sendable {
     public var socketDirectory: URL { directory.appendingPathComponent("run") }
     public var logFile: URL { directory.appendingPathComponent("server.log") }
 
-    /// A libpq connection string for `database` as the superuser.
-    public func connectionString(database: String = "postgres") -> String {
-        "host=\(socketDirectory.path) port=5432 user=\(Self.superuser) dbname=\(database)"
+    /// A libpq connection string for `database` as `user` (the superuser by default).
+    public func connectionString(database: String = "postgres", user: String = LocalCluster.superuser) -> String {
+        "host=\(socketDirectory.path) port=5432 user=\(user) dbname=\(database)"
     }
 
     public var isInitialised: Bool {
@@ -37,15 +37,28 @@ public struct LocalCluster: Sendable {
     /// Creates the cluster if it does not exist yet. Trust authentication is safe
     /// here because the only way in is the socket in a directory only its owner reads.
     public func initialiseIfNeeded() throws {
-        let fileManager = FileManager.default
-        try fileManager.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
-        try handOverToServerUser(directory)
-        try handOverToServerUser(socketDirectory)
+        try prepareDirectories()
         guard !isInitialised else { return }
         try run("initdb", [
             "-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust",
             "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
         ])
+    }
+
+    /// Creates the cluster as a streaming standby of `primary` (which must be
+    /// running): a base backup with `-R`, so that it starts as a hot standby
+    /// replicating from the primary's socket until it is promoted.
+    public func initialiseAsStandby(of primary: LocalCluster) throws {
+        try prepareDirectories()
+        try run("pg_basebackup", [
+            "-h", primary.socketDirectory.path, "-p", "5432", "-U", Self.superuser,
+            "-D", dataDirectory.path, "-R", "-X", "stream", "-c", "fast",
+        ])
+    }
+
+    /// Makes a standby a primary, and waits until it accepts writes.
+    public func promote() throws {
+        try run("pg_ctl", ["-D", dataDirectory.path, "-w", "-t", "60", "promote"])
     }
 
     /// Starts the server, with `settings` as `-c name=value` options, and waits
@@ -113,6 +126,13 @@ public struct LocalCluster: Sendable {
             program: name, status: -1,
             output: "\(name) not found: install PostgreSQL's server (apt-get install postgresql) or set MASH_PG_BINDIR"
         )
+    }
+
+    /// The cluster's directory and socket directory, handed to the server's user.
+    private func prepareDirectories() throws {
+        try FileManager.default.createDirectory(at: socketDirectory, withIntermediateDirectories: true)
+        try handOverToServerUser(directory)
+        try handOverToServerUser(socketDirectory)
     }
 
     /// As root, the server runs as `postgres`, which must own its directories and be

@@ -10,6 +10,8 @@ public struct StoreError: Error, CustomStringConvertible, Sendable {
         public static let invalid = Code(name: "invalid")
         /// The database schema is not the version this build expects.
         public static let schemaMismatch = Code(name: "schemaMismatch")
+        /// The database session may do more than the program should ever do.
+        public static let overPrivileged = Code(name: "overPrivileged")
     }
 
     public let code: Code

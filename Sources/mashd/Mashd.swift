@@ -128,6 +128,7 @@ struct Mashd: AsyncParsableCommand {
         let migrator = Migrator()
         do {
             try await Self.waitForDatabase(store: store, migrator: migrator, migrate: dev, logger: logger)
+            if !dev { try await store.requireLeastPrivilege() }
             if let cluster {
                 try await DevSetup.seed(store, cluster: cluster, host: settings.host, port: settings.port)
             }

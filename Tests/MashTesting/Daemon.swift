@@ -10,6 +10,12 @@ public final class DaemonProcess: Sendable {
     public let port: Int
     public let outputFile: URL
 
+    /// Starts `mashd` on `database` as it runs in production: as a login granted
+    /// `mash_daemon`, with any further `arguments` and `environment`.
+    public convenience init(database: TestDatabase, arguments: [String] = [], environment: [String: String] = [:]) async throws {
+        try await self.init(databaseURL: database.connectionString(as: .daemon), arguments: arguments, environment: environment)
+    }
+
     /// Starts `mashd --port 0` against `databaseURL`, with any further `arguments`
     /// and `environment`, and waits until it listens.
     public init(databaseURL: String, arguments: [String] = [], environment: [String: String] = [:]) async throws {

@@ -29,6 +29,17 @@ public enum TestCluster {
         return TestDatabase(cluster: cluster, name: name)
     }
 
+    /// Migrates `database` to this build's schema and gives its cluster the
+    /// `TestLogin`s (roles belong to the cluster: once is enough, again is harmless).
+    public static func migrate(_ database: TestDatabase) async throws {
+        let pool = database.pool(maxConnections: 1)
+        defer { pool.close() }
+        _ = try await Migrator().migrate(pool)
+        for login in TestLogin.allCases {
+            try await database.createLogin(login.rawValue, "IN ROLE \(login.groupRole)")
+        }
+    }
+
     /// A cluster of the test's own, for tests that stop or restart the server.
     /// The caller stops it with `discard`.
     public static func privateCluster() throws -> LocalCluster {
@@ -36,6 +47,15 @@ public enum TestCluster {
         try cluster.initialiseIfNeeded()
         try cluster.start(settings: fastSettings)
         return cluster
+    }
+
+    /// A running streaming standby of a private cluster (see
+    /// `LocalCluster.initialiseAsStandby`), discarded like one.
+    public static func privateStandby(of primary: LocalCluster) throws -> LocalCluster {
+        let standby = LocalCluster(directory: try makeDirectory())
+        try standby.initialiseAsStandby(of: primary)
+        try standby.start(settings: fastSettings)
+        return standby
     }
 
     /// Stops a private cluster and deletes its files.
@@ -68,7 +88,14 @@ public struct TestDatabase: Sendable {
         self.name = name
     }
 
+    /// As the superuser, who owns everything: for setting up and checking.
     public var connectionString: String { cluster.connectionString(database: name) }
+
+    /// As one of the programs' logins.
+    public func connectionString(as login: TestLogin) -> String { connectionString(user: login.rawValue) }
+
+    /// As any role with LOGIN.
+    public func connectionString(user: String) -> String { cluster.connectionString(database: name, user: user) }
 
     /// A pool on this database (closed by the caller, or at process exit).
     public func pool(maxConnections: Int = 8) -> ConnectionPool {
@@ -76,6 +103,37 @@ public struct TestDatabase: Sendable {
     }
 
     public func store(maxConnections: Int = 8) -> Store { Store(pool: pool(maxConnections: maxConnections)) }
+
+    /// Creates a LOGIN role with `options` (e.g. `IN ROLE mash_ops`) unless one of
+    /// that name exists: roles belong to the cluster, which other tests share.
+    public func createLogin(_ name: String, _ options: String = "") async throws {
+        let pool = pool(maxConnections: 1)
+        defer { pool.close() }
+        try await pool.withConnection { connection in
+            try connection.query("""
+                DO $$ BEGIN
+                    CREATE ROLE \(name) LOGIN \(options);
+                EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+                END $$
+                """)
+        }
+    }
+}
+
+/// The LOGIN roles the tests connect as, each granted one group role of
+/// sql/0008_roles.sql, as an operator creates them.
+public enum TestLogin: String, CaseIterable, Sendable {
+    case daemon = "mashd"
+    case coordinator = "coordinator"
+    case ops = "operator"
+
+    public var groupRole: String {
+        switch self {
+        case .daemon: "mash_daemon"
+        case .coordinator: "mash_coordinator"
+        case .ops: "mash_ops"
+        }
+    }
 }
 
 /// Starts the shared cluster once per process and stops it when the process exits.
@@ -93,9 +151,7 @@ private enum SharedCluster {
                 TestCluster.discard(cluster)
             }
             try cluster.createDatabase(templateName)
-            let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: cluster.connectionString(database: templateName)), maxConnections: 1)
-            _ = try await Migrator().migrate(pool)
-            pool.close()
+            try await TestCluster.migrate(TestDatabase(cluster: cluster, name: templateName))
             return .success(cluster)
         } catch {
             return .failure(error)

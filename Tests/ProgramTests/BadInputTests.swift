@@ -44,7 +44,7 @@ struct BadInputTests {
 
     @Test func everyMustRejectBodyIs400AndTheDaemonStaysHealthy() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         var slowest: (name: String, time: Duration) = ("", .zero)
         for (name, body) in Self.mustReject {
@@ -68,7 +68,7 @@ struct BadInputTests {
     /// methods and paths that do not exist: clear 4xx, never 5xx.
     @Test func oversizedBodiesAndUnknownRoutesAreRefusedCleanly() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         let tooBig = Data(#"{"reference": ""#.utf8) + Data(repeating: UInt8(ascii: "a"), count: 2 << 20) + Data(#""}"#.utf8)
         let big = try await HTTP.send("POST", url, token: setup.policeToken, body: tooBig)

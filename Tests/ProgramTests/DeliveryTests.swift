@@ -82,7 +82,7 @@ struct DeliveryTests {
 
     @Test func leasesComeInPriorityOrderToOneConsumerAtATimeAndDeadLeasesAreRefused() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let amber = try await Self.post(daemon, setup, "A-1", n: 1, concern: "physical_abuse")
         _ = try await Self.post(daemon, setup, "G-1", n: 2)
         _ = try await Self.post(daemon, setup, "G-2", n: 3)
@@ -145,7 +145,7 @@ struct DeliveryTests {
     @Test func severalLeasesAreAcknowledgedWithOneRequestEachWithItsOwnResult() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 4)
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let leases = try await Self.lease(daemon, setup.hubToken, max: 4).leases
         #expect(leases.count == 4)
         #expect(try await Self.end(daemon, setup.hubToken, leases[3].id, "release").status == 204)
@@ -173,7 +173,7 @@ struct DeliveryTests {
 
     @Test func aDecisionIsWhatTheReferrerSeesAndEndsTheLease() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let id = try await Self.post(daemon, setup, "D-1", n: 20)
         #expect(try await Self.agencyView(daemon, setup, id)["decision"] is NSNull)
         let leased = try #require(try await Self.lease(daemon, setup.hubToken).leases.first)
@@ -212,7 +212,7 @@ struct DeliveryTests {
     @Test func aReferralNobodyTakesWithinTheDeliveryWindowIsUndeliveredButStillOffered() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         _ = try await setup.store.updateHub(id: Self.hub, name: nil, capacity: nil, deliveryWindow: .seconds(1))
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let id = try await Self.post(daemon, setup, "W-1", n: 30)
         let deadline = ContinuousClock.now + .seconds(20)
         var status = ""
@@ -231,7 +231,7 @@ struct DeliveryTests {
             if !counted { try await Task.sleep(for: .milliseconds(500)) }
         }
         #expect(counted, "mash_inbox_undelivered counts it")
-        let overdue = try CLI.run("mashctl", ["overdue", "--format", "json", "--database-url", setup.database.connectionString])
+        let overdue = try CLI.run("mashctl", ["overdue", "--format", "json", "--database-url", setup.database.connectionString(as: .coordinator)])
         let listed = try JSONSerialization.jsonObject(with: Data(overdue.stdout.utf8)) as? [[String: Any]]
         #expect(listed?.map { $0["id"] as? String } == [id], "\(overdue.stderr)")
         #expect(listed?.first?["status"] as? String == "undelivered")
@@ -248,8 +248,8 @@ struct DeliveryTests {
 
     @Test func aWaitingConsumerIsWokenByAReferralCommittedInAnyDaemon() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let waiting = try await DaemonProcess(databaseURL: setup.database.connectionString)
-        let other = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let waiting = try await DaemonProcess(database: setup.database)
+        let other = try await DaemonProcess(database: setup.database)
 
         // Nothing arrives: the request waits its time out and answers empty.
         let started = ContinuousClock.now
@@ -271,7 +271,7 @@ struct DeliveryTests {
 
     @Test func anUpdateThatMovesAReferralWakesTheConsumersOfItsNewHub() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let id = try await Self.post(daemon, setup, "M-1", n: 50)
         // Immediate danger moves it to child protection in office hours, to the
         // emergency duty team outside them: a consumer waits on each.
@@ -298,8 +298,8 @@ struct DeliveryTests {
         let total = 10_000
         try await Self.seed(setup.store, count: total)
         let daemons = [
-            try await DaemonProcess(databaseURL: setup.database.connectionString),
-            try await DaemonProcess(databaseURL: setup.database.connectionString),
+            try await DaemonProcess(database: setup.database),
+            try await DaemonProcess(database: setup.database),
         ]
         let received = try await withThrowingTaskGroup(of: [String].self) { group in
             for consumer in 0..<4 {
@@ -338,7 +338,7 @@ struct DeliveryTests {
     @Test func referralsLeasedByTwentyConsumersKilledMidLeaseAreOfferedAgainAndAllAcked() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 40)
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         // Twenty consumer processes (bench/DeliveryBench's `hold`) each lease one
         // referral for the shortest lease there is and hold it; each is SIGKILLed.
         let holder = try DaemonProcess.binary("delivery-bench").path

@@ -12,10 +12,11 @@ import Testing
 /// The coordinator's desk through the built `mashctl` against a real database:
 /// the screening journey with its audit trail, `next` under contention, the
 /// audit log's tamper evidence, caseloads and handover, and the performance report.
+/// The desk runs as a coordinator's login, hub settings as an operator's.
 @Suite("The coordinator's desk, end to end")
 struct DeskTests {
-    static func mashctl(_ database: TestDatabase, _ arguments: [String]) throws -> CLI.Result {
-        try CLI.run("mashctl", arguments + ["--database-url", database.connectionString])
+    static func mashctl(_ database: TestDatabase, _ arguments: [String], as login: TestLogin = .coordinator) throws -> CLI.Result {
+        try CLI.run("mashctl", arguments + ["--database-url", database.connectionString(as: login)])
     }
 
     static func json(_ result: CLI.Result) throws -> [String: Any] {
@@ -47,12 +48,12 @@ struct DeskTests {
     @Test func aReferralIsScreenedFromTheTerminalAndTheReferrerSeesTheOutcomeWithEveryStepAudited() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let database = setup.database
-        let daemon = try await DaemonProcess(databaseURL: database.connectionString)
+        let daemon = try await DaemonProcess(database: database)
         let posted = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals"), token: setup.policeToken,
                                          body: Fixtures.referral(reference: "J-1", familyName: "Journey", nhsNumber: Fixtures.nhsNumber(501)))
         let id = try #require(posted.json["id"] as? String)
         let hub = try #require(try await Self.query(setup.store, "SELECT hub_id FROM referrals WHERE id = $1::uuid", [id]).first?.require(String.self, "hub_id"))
-        let user = try #require(try await Self.query(setup.store, "SELECT current_user AS u").first?.require(String.self, "u"))
+        let user = TestLogin.coordinator.rawValue
 
         // Inbox, then claim: in review, allocated to the database user, shown in full.
         #expect(try Self.list(Self.mashctl(database, ["inbox", hub, "--format", "json"])).map { $0["id"] as? String } == [id])
@@ -95,7 +96,7 @@ struct DeskTests {
         let trail = try Self.list(Self.mashctl(database, ["audit", "--referral", id, "--format", "json"]))
         #expect(trail.map { $0["action"] as? String } == ["claim", "view", "view", "rerate", "decide", "view"])
         #expect(trail.map { $0["actor"] as? String } == [user, user, user, user, user, "agency:tvp"])
-        #expect(trail.allSatisfy { $0["dbUser"] as? String == user })
+        #expect(trail.map { $0["dbUser"] as? String } == [user, user, user, user, user, TestLogin.daemon.rawValue], "mashd's login wrote the API's entry")
         #expect(trail.map { ($0["detail"] as? [String: Any])?["via"] as? String } == [nil, "next", "show", nil, nil, "api"])
         #expect(trail[3]["reason"] as? String == "Mother disclosed threats")
         let change = try #require(trail[3]["detail"] as? [String: String])
@@ -186,7 +187,7 @@ struct DeskTests {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 5)
         let database = setup.database
-        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--worker-limit", "2"]).status == 0)
+        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--worker-limit", "2"], as: .ops).status == 0)
         for _ in 0..<3 { #expect(try Self.mashctl(database, ["next", "mash-screening", "--worker", "Leaving Worker"]).status == 0) }
         let waiting = try #require(try await Self.query(setup.store, "SELECT id::text AS id FROM referrals WHERE status = 'queued' LIMIT 1").first?.require(String.self, "id"))
         let assigned = try Self.mashctl(database, ["assign", waiting, "--worker", "Leaving Worker", "--format", "json"])
@@ -198,10 +199,10 @@ struct DeskTests {
         #expect(worker["worker"] as? String == "Leaving Worker" && worker["open"] as? Int == 4 && worker["overLimit"] as? Bool == true)
         #expect((loads["hubs"] as? [[String: Any]])?.first?["open"] as? Int == 5)
         #expect((loads["hubs"] as? [[String: Any]])?.first?["overCapacity"] as? Bool == false)
-        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--capacity", "4"]).status == 0)
+        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--capacity", "4"], as: .ops).status == 0)
         let full = try Self.json(Self.mashctl(database, ["caseloads", "--hub", "mash-screening", "--format", "json"]))
         #expect((full["hubs"] as? [[String: Any]])?.first?["overCapacity"] as? Bool == true, "5 open against a capacity of 4")
-        let listed = try Self.list(Self.mashctl(database, ["hub", "list", "--format", "json"])).first { $0["id"] as? String == "mash-screening" }
+        let listed = try Self.list(Self.mashctl(database, ["hub", "list", "--format", "json"], as: .ops)).first { $0["id"] as? String == "mash-screening" }
         #expect(listed?["open"] as? Int == 5 && listed?["capacity"] as? Int == 4 && listed?["workerLimit"] as? Int == 2)
 
         let moved = try Self.list(Self.mashctl(database, ["handover", "--from", "Leaving Worker", "--to", "New Worker", "--format", "json"]))
@@ -256,7 +257,7 @@ struct DeskTests {
 
         // Terminal manners: tables fit COLUMNS; no colour when not at a terminal.
         let mashctl = try DaemonProcess.binary("mashctl").path
-        let narrow = try ChildProcess.run(["/usr/bin/env", "COLUMNS=80", mashctl, "inbox", "lado", "--database-url", database.connectionString])
+        let narrow = try ChildProcess.run(["/usr/bin/env", "COLUMNS=80", mashctl, "inbox", "lado", "--database-url", database.connectionString(as: .coordinator)])
         #expect(narrow.status == 0)
         #expect(narrow.output.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(narrow.output)")
         #expect(narrow.output.contains("…") && !narrow.output.contains("\u{1B}["))
@@ -268,7 +269,7 @@ struct DeskTests {
         try await Self.seed(setup.store, count: 1, hub: "early-help")
         let id = try #require(try await Self.query(setup.store, "SELECT id::text AS id FROM referrals").first?.require(String.self, "id"))
         let engine = try await TestIntake.prepare(setup.store).engine
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let started = ContinuousClock.now
         async let waiting = DeliveryTests.lease(daemon, setup.hubToken, wait: 20)
         try await Task.sleep(for: .milliseconds(300))

@@ -10,7 +10,7 @@ struct FaultTests {
     /// a new one each time: every referral that got a 2xx is stored exactly once.
     @Test func acknowledgedReferralsSurviveSigkill() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let current = Shared(try await DaemonProcess(databaseURL: setup.database.connectionString))
+        let current = Shared(try await DaemonProcess(database: setup.database))
         let clients = 6, perClient = 25
         let acknowledged = Shared<[String: String]>([:])  // reference → id
 
@@ -35,7 +35,7 @@ struct FaultTests {
             group.addTask {
                 for _ in 0..<3 {
                     try await Task.sleep(for: .milliseconds(700))
-                    let next = try await DaemonProcess(databaseURL: setup.database.connectionString)
+                    let next = try await DaemonProcess(database: setup.database)
                     let old = current.withLock { daemon in
                         defer { daemon = next }
                         return daemon
@@ -63,12 +63,10 @@ struct FaultTests {
         let cluster = try TestCluster.privateCluster()
         defer { TestCluster.discard(cluster) }
         try cluster.createDatabase("mash")
-        let database = cluster.connectionString(database: "mash")
-        let migrationPool = TestDatabase(cluster: cluster, name: "mash").pool(maxConnections: 1)
-        _ = try await Migrator().migrate(migrationPool)
-        migrationPool.close()
-        let setup = try await Fixtures.setup(TestDatabase(cluster: cluster, name: "mash"))
-        let daemon = try await DaemonProcess(databaseURL: database)
+        let database = TestDatabase(cluster: cluster, name: "mash")
+        try await TestCluster.migrate(database)
+        let setup = try await Fixtures.setup(database)
+        let daemon = try await DaemonProcess(database: database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         #expect(try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "UP-0")).status == 201)
 
@@ -92,7 +90,7 @@ struct FaultTests {
         #expect(recovered, "intake should succeed within 10 s of the database's return")
         #expect(daemon.isRunning, "the same process")
         setup.store.pool.close()  // its connections died with the server
-        let check = TestDatabase(cluster: cluster, name: "mash").pool(maxConnections: 1)
+        let check = database.pool(maxConnections: 1)
         let stored = try await check.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
         #expect(stored == ["UP-0", "UP-1"], "nothing answered 503 was stored")
         check.close()

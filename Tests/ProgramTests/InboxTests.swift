@@ -12,9 +12,9 @@ import Testing
 struct InboxTests {
     static let calendar = try! ThresholdParser.parse(DefaultThresholds.yaml).get().calendar
 
-    /// `mashctl ARGUMENTS --format json --database-url URL`, parsed.
-    func mashctl(_ arguments: [String], _ setup: Fixtures.Setup) throws -> Any {
-        let result = try CLI.run("mashctl", arguments + ["--format", "json", "--database-url", setup.database.connectionString])
+    /// `mashctl ARGUMENTS --format json --database-url URL` as `login`, parsed.
+    func mashctl(_ arguments: [String], _ setup: Fixtures.Setup, as login: TestLogin = .coordinator) throws -> Any {
+        let result = try CLI.run("mashctl", arguments + ["--format", "json", "--database-url", setup.database.connectionString(as: login)])
         #expect(result.status == 0, "mashctl \(arguments): \(result.stderr)")
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
@@ -29,7 +29,7 @@ struct InboxTests {
 
     @Test func anInboxListsItsReferralsInPriorityOrderWithTheirDeadlines() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         // Different children, so that none is a re-referral of another: domestic
         // abuse (medium risk) is green, physical abuse of a ten-year-old amber, both
         // for MASH screening at any hour.
@@ -63,20 +63,20 @@ struct InboxTests {
         try await setup.store.pool.withConnection { try $0.query("UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference = 'G-2'") }
         #expect(try inbox("mash-screening", setup, ["--overdue"]).map { $0["reference"] as? String } == ["G-2"])
         #expect(try inbox("early-help", setup).isEmpty)
-        let status = try #require(try mashctl(["status"], setup) as? [String: Any])
+        let status = try #require(try mashctl(["status"], setup, as: .ops) as? [String: Any])
         let depths = try #require(status["inboxes"] as? [[String: Any]])
         #expect(depths.first { $0["hub"] as? String == "mash-screening" }.map { "\($0["open"]!)/\($0["overdue"]!)" } == "3/1")
         #expect(depths.first { $0["hub"] as? String == "early-help" }.map { "\($0["open"]!)/\($0["overdue"]!)" } == "0/0")
         #expect(status["overdue"] as? Int == 1)
 
-        let unknown = try CLI.run("mashctl", ["inbox", "no-such-hub", "--database-url", setup.database.connectionString])
+        let unknown = try CLI.run("mashctl", ["inbox", "no-such-hub", "--database-url", setup.database.connectionString(as: .coordinator)])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("there is no hub no-such-hub; `mashctl hub list` shows the hubs"))
     }
 
     @Test func anUpdateRaisesUrgencyAndMovesTheReferralButNeverLowersIt() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let created = try await post(daemon, token: setup.policeToken, Fixtures.referral(reference: "U-1", nhsNumber: Fixtures.nhsNumber(10)))
         let id = try #require(created.json["id"] as? String)
         let path = "v1/referrals/\(id)/updates"
@@ -144,7 +144,7 @@ struct InboxTests {
 
     @Test func rulesExplainShowsEachRuleTriedAndWhy() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let first = try await post(daemon, token: setup.policeToken, Fixtures.referral(reference: "E-1", nhsNumber: Fixtures.nhsNumber(20)))
         let second = try await post(daemon, token: setup.healthToken, Fixtures.referral(reference: "E-2", nhsNumber: Fixtures.nhsNumber(20), concern: "neglect"))
         #expect(first.status == 201 && second.status == 201)
@@ -177,7 +177,7 @@ struct InboxTests {
         #expect(saturday["dueAt"] as? String == "2026-11-28T23:30:00.000000Z")
         #expect(try await Fixtures.count(setup.store) == 2)
 
-        let url = ["--database-url", setup.database.connectionString]
+        let url = ["--database-url", setup.database.connectionString(as: .coordinator)]
         let both = try CLI.run("mashctl", ["rules", "explain", id, "--file", file.path] + url)
         #expect(both.status == 64 && both.stderr.contains("give either a referral id or --file, not both"))
         let noAgency = try CLI.run("mashctl", ["rules", "explain", "--file", file.path] + url)
@@ -188,7 +188,7 @@ struct InboxTests {
 
     @Test func intakeRoutesWithANewlyAppliedVersionWithinFiveSeconds() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         // Version 2 sends what no earlier rule catches to early help.
         let revised = DefaultThresholds.yaml.replacingOccurrences(
             of: "  - id: default\n    then: {level: 2, rag: green, hub: mash-screening}",
@@ -198,7 +198,7 @@ struct InboxTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("thresholds-\(UUID().uuidString).yaml")
         try revised.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        _ = try mashctl(["rules", "apply", file.path], setup)
+        _ = try mashctl(["rules", "apply", file.path], setup, as: .ops)
 
         let deadline = ContinuousClock.now + .seconds(5)
         var routed: [String: Any]?

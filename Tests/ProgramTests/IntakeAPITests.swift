@@ -8,7 +8,7 @@ import Testing
 struct IntakeAPITests {
     @Test func aValidReferralIsStoredAcknowledgedAndReplayedOnRetry() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
 
         let created = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "TVP-PPN-1"))
@@ -50,7 +50,7 @@ struct IntakeAPITests {
 
     @Test func anInvalidReferralListsEveryProblemAndIsQuarantined() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let body = Data("""
             {"reference": "bad ref", "referrer": {"name": "PC Smith"},
              "children": [{"givenName": "\(Fixtures.canaryName)", "nhsNumber": "9434765918", "dateOfBirth": "2016-02-30"}],
@@ -74,7 +74,7 @@ struct IntakeAPITests {
 
     @Test func badRequestsGetTheRightStatus() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         let valid = Fixtures.referral(reference: "R-1")
 
@@ -104,7 +104,7 @@ struct IntakeAPITests {
 
     @Test func sigtermStopsTheDaemonCleanly() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         #expect(try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals"), token: setup.policeToken, body: Fixtures.referral(reference: "R-1")).status == 201)
         #expect(await daemon.terminate() == 0, "log: \(daemon.log)")
     }

@@ -7,7 +7,7 @@ import Testing
 struct MashctlTests {
     @Test func rulesCheckListsEveryProblemByLineAndAcceptsTheDefaultDocument() async throws {
         let database = try await TestCluster.freshDatabase()
-        let url = ["--database-url", database.connectionString]
+        let url = ["--database-url", database.connectionString(as: .ops)]
         for hub in ["mash-screening", "early-help", "child-protection", "children-in-need", "lado", "edt"] {
             #expect(try CLI.run("mashctl", ["hub", "add", hub, "--name", hub] + url).status == 0)
         }
@@ -37,13 +37,15 @@ struct MashctlTests {
 
     @Test func agenciesHubsAndTokensAreManagedFromTheCommandLine() async throws {
         let database = try await TestCluster.freshDatabase()
-        let url = ["--database-url", database.connectionString]
+        let url = ["--database-url", database.connectionString(as: .ops)]
+        // The owner migrates; an operator's login administers.
+        let owner = ["--database-url", database.connectionString]
 
-        let migrate = try CLI.run("mashctl", ["migrate"] + url)
+        let migrate = try CLI.run("mashctl", ["migrate"] + owner)
         #expect(migrate.status == 0)
         #expect(migrate.stdout.contains("nothing to apply"))
         // CONTRACT §1 puts the connection options before the subcommand.
-        #expect(try CLI.run("mashctl", url + ["migrate"]).stdout.contains("nothing to apply"))
+        #expect(try CLI.run("mashctl", owner + ["migrate"]).stdout.contains("nothing to apply"))
         #expect(try CLI.run("mashctl", ["--database-url=" + database.connectionString, "migrate"]).stdout.contains("nothing to apply"))
 
         #expect(try CLI.run("mashctl", ["agency", "add", "tvp", "--name", "Thames Valley Police", "--kind", "police"] + url).status == 0)
@@ -86,7 +88,7 @@ struct MashctlTests {
         try await store.quarantine(agencyID: "tvp", contentType: "application/json", body: Array("{}".utf8), httpStatus: 422, problems: [
             .init(pointer: .root.appending("reference"), detail: "is required"),
         ])
-        let url = ["--database-url", database.connectionString]
+        let url = ["--database-url", database.connectionString(as: .coordinator)]
         let list = try CLI.run("mashctl", ["quarantine", "list", "--format", "json"] + url)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(entries.count == 1)
@@ -94,7 +96,7 @@ struct MashctlTests {
         let id = try #require(entries[0]["id"] as? Int)
         let show = try CLI.run("mashctl", ["quarantine", "show", String(id)] + url)
         #expect(show.stdout.contains("/reference: is required") || show.stdout.contains("pointer: /reference"))
-        let status = try CLI.run("mashctl", ["status", "--format", "json"] + url)
+        let status = try CLI.run("mashctl", ["status", "--format", "json", "--database-url", database.connectionString(as: .ops)])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == Migrator().latestVersion)
         #expect(object["quarantined"] as? Int == 1)

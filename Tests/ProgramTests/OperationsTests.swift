@@ -57,13 +57,13 @@ struct OperationsTests {
         defer { TestCluster.discard(cluster) }
         try cluster.createDatabase("mash")
         let database = TestDatabase(cluster: cluster, name: "mash")
-        _ = try await Migrator().migrate(database.pool(maxConnections: 1))
+        try await TestCluster.migrate(database)
         _ = try await Fixtures.setup(database)
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let notify = try NotifySocket(directory: directory)
         let daemon = try await DaemonProcess(
-            databaseURL: database.connectionString, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"]
+            database: database, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"]
         )
 
         let started = notify.receive(for: .seconds(10)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 2 }
@@ -90,7 +90,7 @@ struct OperationsTests {
     /// mashd exits 0, well inside the grace period.
     @Test func sigtermFinishesInFlightRequests() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString, arguments: ["--grace-period", "20s"])
+        let daemon = try await DaemonProcess(database: setup.database, arguments: ["--grace-period", "20s"])
         let url = daemon.baseURL.appendingPathComponent("v1/hubs/mash-screening/leases")
         let started = ContinuousClock.now
         async let response = HTTP.send("POST", url, token: setup.hubToken, body: Data(#"{"max": 1, "waitSeconds": 3}"#.utf8))
@@ -108,8 +108,8 @@ struct OperationsTests {
     @Test func oneLeaderEscalatesOverdueReferralsAndAnotherTakesOver() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let daemons = [
-            try await DaemonProcess(databaseURL: setup.database.connectionString),
-            try await DaemonProcess(databaseURL: setup.database.connectionString),
+            try await DaemonProcess(database: setup.database),
+            try await DaemonProcess(database: setup.database),
         ]
         let listener = PostgresListener(configuration: setup.store.pool.configuration, channels: [Store.escalationsChannel])
         let listening = Task { await listener.run() }
@@ -188,7 +188,7 @@ struct OperationsTests {
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("mashd.yaml")
         _ = try Self.write("limits:\n  agencyRequestsPerMinute: 2\n", to: config)
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString, arguments: ["--config", config.path])
+        let daemon = try await DaemonProcess(database: setup.database, arguments: ["--config", config.path])
         let url = daemon.baseURL.appendingPathComponent("v1/referrals/\(UUID().uuidString.lowercased())")
 
         #expect(try await HTTP.send("GET", url, token: setup.policeToken).status == 404)
@@ -215,7 +215,7 @@ struct OperationsTests {
     @Test func stalledClientsAreCutOff() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let daemon = try await DaemonProcess(
-            databaseURL: setup.database.connectionString, arguments: ["--limits-header-timeout", "1s", "--limits-body-timeout", "2s"]
+            database: setup.database, arguments: ["--limits-header-timeout", "1s", "--limits-body-timeout", "2s"]
         )
         let headers = try RawConnection(port: daemon.port)
         headers.send("POST /v1/referrals HTTP/1.1\r\nHost: localhost\r\n")
@@ -234,7 +234,7 @@ struct OperationsTests {
     /// the backlog until one closes.
     @Test func connectionsBeyondTheCapWaitForOneToClose() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString, arguments: ["--limits-connections", "2"])
+        let daemon = try await DaemonProcess(database: setup.database, arguments: ["--limits-connections", "2"])
         let held = try (0..<2).map { _ in try RawConnection(port: daemon.port) }
         try await Task.sleep(for: .milliseconds(300))
         let waiting = try RawConnection(port: daemon.port)  // the kernel accepts it; mashd does not serve it yet
@@ -254,7 +254,7 @@ struct OperationsTests {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try TestPKI(directory: directory, clients: ["tvp", "nhs"])
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString, arguments: [
+        let daemon = try await DaemonProcess(database: setup.database, arguments: [
             "--tls-certificate", pki.serverCertificate, "--tls-key", pki.serverKey, "--tls-client-ca", pki.caCertificate,
         ])
         let url = "https://127.0.0.1:\(daemon.port)/v1/referrals/\(UUID().uuidString.lowercased())"
@@ -274,7 +274,7 @@ struct OperationsTests {
     /// beyond what the caller sent.
     @Test func metricsAndJSONLogsCarryNoPersonalData() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString, environment: ["MASH_LOG_FORMAT": "json", "MASH_LOG_LEVEL": "debug"])
+        let daemon = try await DaemonProcess(database: setup.database, environment: ["MASH_LOG_FORMAT": "json", "MASH_LOG_LEVEL": "debug"])
         let referrals = daemon.baseURL.appendingPathComponent("v1/referrals")
         #expect(try await HTTP.send("POST", referrals, token: setup.policeToken, body: Fixtures.referral(reference: "OPS-M1")).status == 201)
         let refused = try await HTTP.send("POST", referrals, token: setup.policeToken, body: Data(#"""

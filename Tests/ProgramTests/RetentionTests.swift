@@ -10,8 +10,9 @@ import Testing
 /// and a policy it refuses.
 @Suite("Retention and legal hold, end to end")
 struct RetentionTests {
+    /// mashctl as the retention job runs it: a login granted mash_ops.
     static func mashctl(_ database: TestDatabase, _ arguments: [String]) throws -> CLI.Result {
-        try DeskTests.mashctl(database, arguments)
+        try DeskTests.mashctl(database, arguments, as: .ops)
     }
 
     static func query(_ store: Store, _ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> [PostgresRow] {

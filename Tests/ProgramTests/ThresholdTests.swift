@@ -25,8 +25,8 @@ struct ThresholdTests {
         let database = try await TestCluster.freshDatabase()
         let store = database.store()
         for hub in Self.hubs { _ = try await store.addHub(id: hub, name: hub) }
-        let daemon = try await DaemonProcess(databaseURL: database.connectionString)
-        let url = ["--database-url", database.connectionString]
+        let daemon = try await DaemonProcess(database: database)
+        let url = ["--database-url", database.connectionString(as: .ops)]
         let defaultFile = Self.repository.appendingPathComponent("config/thresholds.yaml").path
 
         let first = try CLI.run("mashctl", ["rules", "apply", defaultFile, "--format", "json"] + url)
@@ -68,7 +68,7 @@ struct ThresholdTests {
         _ = try await store.addHub(id: "mash-screening", name: "MASH screening")
         // The default document names hubs this database does not have.
         let result = try CLI.run("mashctl", ["rules", "apply", Self.repository.appendingPathComponent("config/thresholds.yaml").path,
-                                             "--database-url", database.connectionString])
+                                             "--database-url", database.connectionString(as: .ops)])
         #expect(result.status == 1)
         #expect(result.stdout.contains("'child-protection' is not a known hub"))
         #expect(try await store.thresholds() == nil, "nothing stored")

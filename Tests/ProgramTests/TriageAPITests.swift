@@ -20,7 +20,7 @@ struct TriageAPITests {
 
     @Test func postedReferralsLandInTheRightInboxWithTheRightDeadline() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let daemon = try await DaemonProcess(databaseURL: setup.database.connectionString)
+        let daemon = try await DaemonProcess(database: setup.database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
         let calendar = try ThresholdParser.parse(DefaultThresholds.yaml).get().calendar
 
@@ -49,7 +49,7 @@ struct TriageAPITests {
         let store = database.store()
         _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
         let token = try await store.issueToken(agencyID: "tvp").secret
-        let daemon = try await DaemonProcess(databaseURL: database.connectionString)
+        let daemon = try await DaemonProcess(database: database)
         let response = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/referrals"), token: token, body: Fixtures.referral(reference: "N-1"))
         #expect(response.status == 503)
         #expect(response.json["type"] as? String == "/problems/no-thresholds")
