@@ -45,7 +45,10 @@ struct InboxSignalsTests {
                 try await Task.sleep(for: .milliseconds(50))  // waiter 0 waits longest
             }
             signals.committed(["lado": 2])
-            try await Task.sleep(for: .milliseconds(500))
+            // Up to 2 s for the two to run (a loaded machine is slow to schedule them),
+            // well before the third's 3 s timeout.
+            let patience = ContinuousClock.now + .seconds(2)
+            while order.all.count < 2 && ContinuousClock.now < patience { try await Task.sleep(for: .milliseconds(20)) }
             #expect(Set(order.all) == ["0", "1"], "two arrived: two woken, the two waiting longest")
             try await group.waitForAll()
         }
