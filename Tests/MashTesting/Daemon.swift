@@ -115,9 +115,23 @@ public enum CLI {
         public let stderr: String
     }
 
-    public static func run(_ program: String, _ arguments: [String]) throws -> Result {
-        let result = try ChildProcess.run([try DaemonProcess.binary(program).path] + arguments, separateErrors: true)
-        return Result(status: result.status, stdout: result.output, stderr: result.errors)
+    /// Runs one of the built programs to its end.
+    public static func run(_ program: String, _ arguments: [String]) async throws -> Result {
+        try await run(argv: [try DaemonProcess.binary(program).path] + arguments)
+    }
+
+    /// Runs any program to its end, on a thread of its own: waiting for a child
+    /// process must never hold one of the few threads of Swift's cooperative pool,
+    /// where it would stall every other test of the process meanwhile.
+    public static func run(argv: [String]) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(with: Swift.Result {
+                    let result = try ChildProcess.run(argv, separateErrors: true)
+                    return Result(status: result.status, stdout: result.output, stderr: result.errors)
+                })
+            }
+        }
     }
 }
 

@@ -58,6 +58,22 @@ public enum TestCluster {
         return standby
     }
 
+    /// A database `mash` in a cluster of the test's own, migrated and with the test
+    /// logins, for tests that stop, kill or fail over the server. The caller stops
+    /// the cluster with `discard(database.cluster)`.
+    public static func privateDatabase() async throws -> TestDatabase {
+        let cluster = try privateCluster()
+        do {
+            try cluster.createDatabase("mash")
+            let database = TestDatabase(cluster: cluster, name: "mash")
+            try await migrate(database)
+            return database
+        } catch {
+            discard(cluster)
+            throw error
+        }
+    }
+
     /// Stops a private cluster and deletes its files.
     public static func discard(_ cluster: LocalCluster) {
         try? cluster.stop(mode: "immediate")

@@ -231,7 +231,7 @@ struct DeliveryTests {
             if !counted { try await Task.sleep(for: .milliseconds(500)) }
         }
         #expect(counted, "mash_inbox_undelivered counts it")
-        let overdue = try CLI.run("mashctl", ["overdue", "--format", "json", "--database-url", setup.database.connectionString(as: .coordinator)])
+        let overdue = try await CLI.run("mashctl", ["overdue", "--format", "json", "--database-url", setup.database.connectionString(as: .coordinator)])
         let listed = try JSONSerialization.jsonObject(with: Data(overdue.stdout.utf8)) as? [[String: Any]]
         #expect(listed?.map { $0["id"] as? String } == [id], "\(overdue.stderr)")
         #expect(listed?.first?["status"] as? String == "undelivered")

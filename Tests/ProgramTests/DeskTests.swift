@@ -15,8 +15,8 @@ import Testing
 /// The desk runs as a coordinator's login, hub settings as an operator's.
 @Suite("The coordinator's desk, end to end")
 struct DeskTests {
-    static func mashctl(_ database: TestDatabase, _ arguments: [String], as login: TestLogin = .coordinator) throws -> CLI.Result {
-        try CLI.run("mashctl", arguments + ["--database-url", database.connectionString(as: login)])
+    static func mashctl(_ database: TestDatabase, _ arguments: [String], as login: TestLogin = .coordinator) async throws -> CLI.Result {
+        try await CLI.run("mashctl", arguments + ["--database-url", database.connectionString(as: login)])
     }
 
     static func json(_ result: CLI.Result) throws -> [String: Any] {
@@ -24,7 +24,7 @@ struct DeskTests {
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any], "\(result.stdout)")
     }
 
-    static func list(_ result: CLI.Result) throws -> [[String: Any]] {
+    static func list(_ result: CLI.Result) async throws -> [[String: Any]] {
         #expect(result.status == 0, "\(result.stderr)")
         return try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [[String: Any]], "\(result.stdout)")
     }
@@ -56,31 +56,31 @@ struct DeskTests {
         let user = TestLogin.coordinator.rawValue
 
         // Inbox, then claim: in review, allocated to the database user, shown in full.
-        #expect(try Self.list(Self.mashctl(database, ["inbox", hub, "--format", "json"])).map { $0["id"] as? String } == [id])
-        let claimed = try Self.json(Self.mashctl(database, ["next", hub, "--format", "json"]))
+        await #expect(try Self.list(Self.mashctl(database, ["inbox", hub, "--format", "json"])).map { $0["id"] as? String } == [id])
+        let claimed = try await Self.json(Self.mashctl(database, ["next", hub, "--format", "json"]))
         #expect(claimed["id"] as? String == id && claimed["status"] as? String == "in_review" && claimed["assignedTo"] as? String == user)
         #expect((claimed["document"] as? [String: Any])?["reference"] as? String == "J-1")
         let tried = try #require(claimed["triage"] as? [[String: Any]])
         #expect(tried.contains { $0["matched"] as? Bool == true && $0["id"] as? String == claimed["ruleId"] as? String })
-        #expect(try Self.mashctl(database, ["next", hub, "--format", "json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "null",
+        #expect(try await Self.mashctl(database, ["next", hub, "--format", "json"]).stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "null",
                 "a claimed referral is no one else's next")
 
-        let shown = try Self.json(Self.mashctl(database, ["show", id, "--format", "json"]))
+        let shown = try await Self.json(Self.mashctl(database, ["show", id, "--format", "json"]))
         #expect((shown["auditTrail"] as? [[String: Any]])?.compactMap { $0["action"] as? String } == ["claim", "view", "view"])
-        let unknown = try Self.mashctl(database, ["show", UUID().uuidString])
+        let unknown = try await Self.mashctl(database, ["show", UUID().uuidString])
         #expect(unknown.status == 1 && unknown.stderr.contains("mashctl inbox"), "an unknown id says where to look")
-        #expect(try Self.mashctl(database, ["show", "not-an-id"]).status == 64, "a malformed id is a usage error")
+        #expect(try await Self.mashctl(database, ["show", "not-an-id"]).status == 64, "a malformed id is a usage error")
 
         // Re-rate to red: the deadline is recomputed (red: 4 hours round the clock).
-        #expect(try Self.mashctl(database, ["rerate", id, "--rag", "red"]).status == 64, "a reason is required")
-        let rerated = try Self.json(Self.mashctl(database, ["rerate", id, "--rag", "red", "--level", "4", "--reason", "Mother disclosed threats", "--format", "json"]))
+        #expect(try await Self.mashctl(database, ["rerate", id, "--rag", "red"]).status == 64, "a reason is required")
+        let rerated = try await Self.json(Self.mashctl(database, ["rerate", id, "--rag", "red", "--level", "4", "--reason", "Mother disclosed threats", "--format", "json"]))
         let receivedAt = try #require((rerated["receivedAt"] as? String).flatMap(RFC3339.parse))
         let dueAt = try #require((rerated["dueAt"] as? String).flatMap(RFC3339.parse))
         #expect(rerated["rag"] as? String == "red" && rerated["level"] as? Int == 4)
         #expect(dueAt <= receivedAt.addingTimeInterval(4 * 3600) && dueAt > receivedAt)
 
         // Decide: the referrer sees outcome and feedback, never the reason.
-        let decided = try Self.json(Self.mashctl(database, [
+        let decided = try await Self.json(Self.mashctl(database, [
             "decide", id, "--outcome", "strategy_discussion", "--reason", "Significant harm likely", "--feedback", "A strategy discussion is being held today.", "--format", "json",
         ]))
         #expect(decided["outcome"] as? String == "strategy_discussion")
@@ -89,11 +89,11 @@ struct DeskTests {
         let decision = try #require(seen.json["decision"] as? [String: Any])
         #expect(decision["outcome"] as? String == "strategy_discussion" && decision["feedback"] as? String == "A strategy discussion is being held today.")
         #expect(!seen.text.contains("Significant harm likely"))
-        let late = try Self.mashctl(database, ["rerate", id, "--rag", "green", "--reason", "too late"])
+        let late = try await Self.mashctl(database, ["rerate", id, "--rag", "green", "--reason", "too late"])
         #expect(late.status == 1 && late.stderr.contains("decided"), "a decided referral is not re-rated")
 
         // The audit trail, entry by entry.
-        let trail = try Self.list(Self.mashctl(database, ["audit", "--referral", id, "--format", "json"]))
+        let trail = try await Self.list(Self.mashctl(database, ["audit", "--referral", id, "--format", "json"]))
         #expect(trail.map { $0["action"] as? String } == ["claim", "view", "view", "rerate", "decide", "view"])
         #expect(trail.map { $0["actor"] as? String } == [user, user, user, user, user, "agency:tvp"])
         #expect(trail.map { $0["dbUser"] as? String } == [user, user, user, user, user, TestLogin.daemon.rawValue], "mashd's login wrote the API's entry")
@@ -104,9 +104,9 @@ struct DeskTests {
         #expect(trail[4]["reason"] as? String == "Significant harm likely")
         let ids = trail.compactMap { $0["id"] as? Int }
         #expect(ids == ids.sorted() && Set(ids).count == 6)
-        #expect(try Self.list(Self.mashctl(database, ["audit", "--actor", "agency:tvp", "--format", "json"])).map { $0["action"] as? String } == ["view"])
-        #expect(try Self.list(Self.mashctl(database, ["audit", "--since", "2999-01-01", "--format", "json"])).isEmpty)
-        #expect(try Self.mashctl(database, ["audit", "verify"]).status == 0)
+        await #expect(try Self.list(Self.mashctl(database, ["audit", "--actor", "agency:tvp", "--format", "json"])).map { $0["action"] as? String } == ["view"])
+        await #expect(try Self.list(Self.mashctl(database, ["audit", "--since", "2999-01-01", "--format", "json"])).isEmpty)
+        #expect(try await Self.mashctl(database, ["audit", "verify"]).status == 0)
         _ = await daemon.terminate()
         setup.store.pool.close()
     }
@@ -120,7 +120,7 @@ struct DeskTests {
                 group.addTask {
                     var claimed: [String] = []
                     for _ in 0..<12 {
-                        let result = try Self.mashctl(database, ["next", "mash-screening", "--worker", worker, "--format", "json"])
+                        let result = try await Self.mashctl(database, ["next", "mash-screening", "--worker", worker, "--format", "json"])
                         guard result.status == 0 else { throw TestFailure("next failed: \(result.stderr)") }
                         if let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8), options: .fragmentsAllowed) as? [String: Any] {
                             claimed.append(try #require(object["id"] as? String))
@@ -143,8 +143,8 @@ struct DeskTests {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 3)
         let database = setup.database
-        for _ in 0..<3 { #expect(try Self.mashctl(database, ["next", "mash-screening"]).status == 0) }
-        let intact = try Self.json(Self.mashctl(database, ["audit", "verify", "--format", "json"]))
+        for _ in 0..<3 { #expect(try await Self.mashctl(database, ["next", "mash-screening"]).status == 0) }
+        let intact = try await Self.json(Self.mashctl(database, ["audit", "verify", "--format", "json"]))
         #expect(intact["entries"] as? Int == 6 && intact["intact"] as? Bool == true)
 
         // No one may change it, its owner included...
@@ -158,7 +158,7 @@ struct DeskTests {
                 try connection.query("UPDATE audit_log SET actor = 'someone-else' WHERE id = 3")
             }
         }
-        let altered = try Self.mashctl(database, ["audit", "verify", "--format", "json"])
+        let altered = try await Self.mashctl(database, ["audit", "verify", "--format", "json"])
         #expect(altered.status == 1)
         #expect(altered.stderr.contains("audit entry 3 does not hold") && altered.stderr.contains("altered"), "\(altered.stderr)")
         #expect((try JSONSerialization.jsonObject(with: Data(altered.stdout.utf8)) as? [String: Any])?["firstBrokenEntry"] as? Int == 3)
@@ -171,14 +171,14 @@ struct DeskTests {
                 #expect(try connection.query("SELECT count(*) AS n FROM audit_log WHERE actor <> db_user")[0].require(Int.self, "n") == 0)
             }
         }
-        #expect(try Self.mashctl(database, ["audit", "verify"]).status == 0)
+        #expect(try await Self.mashctl(database, ["audit", "verify"]).status == 0)
         try await setup.store.pool.withConnection { connection in
             try connection.transaction {
                 try connection.query("SET LOCAL session_replication_role = replica")
                 try connection.query("DELETE FROM audit_log WHERE id = 4")
             }
         }
-        let removed = try Self.mashctl(database, ["audit", "verify"])
+        let removed = try await Self.mashctl(database, ["audit", "verify"])
         #expect(removed.status == 1 && removed.stderr.contains("audit entry 5 does not hold") && removed.stderr.contains("removed"), "\(removed.stderr)")
         setup.store.pool.close()
     }
@@ -187,29 +187,29 @@ struct DeskTests {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await Self.seed(setup.store, count: 5)
         let database = setup.database
-        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--worker-limit", "2"], as: .ops).status == 0)
-        for _ in 0..<3 { #expect(try Self.mashctl(database, ["next", "mash-screening", "--worker", "Leaving Worker"]).status == 0) }
+        #expect(try await Self.mashctl(database, ["hub", "update", "mash-screening", "--worker-limit", "2"], as: .ops).status == 0)
+        for _ in 0..<3 { #expect(try await Self.mashctl(database, ["next", "mash-screening", "--worker", "Leaving Worker"]).status == 0) }
         let waiting = try #require(try await Self.query(setup.store, "SELECT id::text AS id FROM referrals WHERE status = 'queued' LIMIT 1").first?.require(String.self, "id"))
-        let assigned = try Self.mashctl(database, ["assign", waiting, "--worker", "Leaving Worker", "--format", "json"])
+        let assigned = try await Self.mashctl(database, ["assign", waiting, "--worker", "Leaving Worker", "--format", "json"])
         #expect(assigned.stderr.contains("over the limit of 2"))
         #expect(try Self.json(assigned)["caseload"] as? Int == 4)
 
-        let loads = try Self.json(Self.mashctl(database, ["caseloads", "--hub", "mash-screening", "--format", "json"]))
+        let loads = try await Self.json(Self.mashctl(database, ["caseloads", "--hub", "mash-screening", "--format", "json"]))
         let worker = try #require((loads["workers"] as? [[String: Any]])?.first)
         #expect(worker["worker"] as? String == "Leaving Worker" && worker["open"] as? Int == 4 && worker["overLimit"] as? Bool == true)
         #expect((loads["hubs"] as? [[String: Any]])?.first?["open"] as? Int == 5)
         #expect((loads["hubs"] as? [[String: Any]])?.first?["overCapacity"] as? Bool == false)
-        #expect(try Self.mashctl(database, ["hub", "update", "mash-screening", "--capacity", "4"], as: .ops).status == 0)
-        let full = try Self.json(Self.mashctl(database, ["caseloads", "--hub", "mash-screening", "--format", "json"]))
+        #expect(try await Self.mashctl(database, ["hub", "update", "mash-screening", "--capacity", "4"], as: .ops).status == 0)
+        let full = try await Self.json(Self.mashctl(database, ["caseloads", "--hub", "mash-screening", "--format", "json"]))
         #expect((full["hubs"] as? [[String: Any]])?.first?["overCapacity"] as? Bool == true, "5 open against a capacity of 4")
-        let listed = try Self.list(Self.mashctl(database, ["hub", "list", "--format", "json"], as: .ops)).first { $0["id"] as? String == "mash-screening" }
+        let listed = try await Self.list(Self.mashctl(database, ["hub", "list", "--format", "json"], as: .ops)).first { $0["id"] as? String == "mash-screening" }
         #expect(listed?["open"] as? Int == 5 && listed?["capacity"] as? Int == 4 && listed?["workerLimit"] as? Int == 2)
 
-        let moved = try Self.list(Self.mashctl(database, ["handover", "--from", "Leaving Worker", "--to", "New Worker", "--format", "json"]))
+        let moved = try await Self.list(Self.mashctl(database, ["handover", "--from", "Leaving Worker", "--to", "New Worker", "--format", "json"]))
         #expect(moved.count == 4)
-        let after = try Self.json(Self.mashctl(database, ["caseloads", "--format", "json"]))
+        let after = try await Self.json(Self.mashctl(database, ["caseloads", "--format", "json"]))
         #expect((after["workers"] as? [[String: Any]])?.map { $0["worker"] as? String } == ["New Worker"])
-        let handovers = try Self.list(Self.mashctl(database, ["audit", "--format", "json"])).filter { $0["action"] as? String == "handover" }
+        let handovers = try await Self.list(Self.mashctl(database, ["audit", "--format", "json"])).filter { $0["action"] as? String == "handover" }
         #expect(Set(handovers.compactMap { $0["referral"] as? String }) == Set(moved.compactMap { $0["id"] as? String }))
         setup.store.pool.close()
     }
@@ -228,39 +228,39 @@ struct DeskTests {
             ids.append(ack.id.uuidString.lowercased())
         }
         // Both ways of naming the child find the same chronology, oldest first.
-        let byNHS = try Self.list(Self.mashctl(database, ["history", "--nhs", nhs, "--format", "json"]))
+        let byNHS = try await Self.list(Self.mashctl(database, ["history", "--nhs", nhs, "--format", "json"]))
         #expect(byNHS.map { $0["id"] as? String } == [ids[0], ids[2]])
-        let byChild = try Self.list(Self.mashctl(database, ["history", "--child", "\(ids[2]):1", "--format", "json"]))
+        let byChild = try await Self.list(Self.mashctl(database, ["history", "--child", "\(ids[2]):1", "--format", "json"]))
         #expect(byChild.map { $0["id"] as? String } == [ids[0], ids[2]])
-        let noSuchChild = try Self.mashctl(database, ["history", "--child", "\(ids[2]):2"])
+        let noSuchChild = try await Self.mashctl(database, ["history", "--child", "\(ids[2]):2"])
         #expect(noSuchChild.status == 1 && noSuchChild.stderr.contains("names 1 child"))
-        #expect(try Self.mashctl(database, ["history", "--nhs", "123"]).status == 64)
+        #expect(try await Self.mashctl(database, ["history", "--nhs", "123"]).status == 64)
 
         let bundle = FileManager.default.temporaryDirectory.appendingPathComponent("sar-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: bundle) }
-        #expect(try Self.mashctl(database, ["export", "--nhs", nhs, "--output", bundle.path]).status == 0)
+        #expect(try await Self.mashctl(database, ["export", "--nhs", nhs, "--output", bundle.path]).status == 0)
         let exported = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: bundle)) as? [String: Any])
         let files = try #require(exported["referrals"] as? [[String: Any]])
         #expect(files.map { ($0["document"] as? [String: Any])?["reference"] as? String } == ["H-1", "H-3"])
 
         // Re-routing: into the other hub's inbox, with its reason, refused for a hub that does not exist.
-        let routed = try Self.json(Self.mashctl(database, ["route", ids[0], "--hub", "lado", "--reason", "Allegation against a teacher", "--format", "json"]))
+        let routed = try await Self.json(Self.mashctl(database, ["route", ids[0], "--hub", "lado", "--reason", "Allegation against a teacher", "--format", "json"]))
         #expect(routed["hub"] as? String == "lado" && routed["status"] as? String == "queued")
-        let nowhere = try Self.mashctl(database, ["route", ids[0], "--hub", "nowhere", "--reason", "test"])
+        let nowhere = try await Self.mashctl(database, ["route", ids[0], "--hub", "nowhere", "--reason", "test"])
         #expect(nowhere.status == 1 && nowhere.stderr.contains("there is no hub nowhere"))
 
-        let trail = try Self.list(Self.mashctl(database, ["audit", "--referral", ids[0], "--format", "json"]))
+        let trail = try await Self.list(Self.mashctl(database, ["audit", "--referral", ids[0], "--format", "json"]))
         #expect(trail.map { $0["action"] as? String } == ["view", "view", "export", "route"])
         #expect(trail.map { ($0["detail"] as? [String: Any])?["via"] as? String } == ["history", "history", "export", nil])
         #expect((trail[3]["detail"] as? [String: String])?["toHub"] == "lado" && trail[3]["reason"] as? String == "Allegation against a teacher")
-        #expect(try Self.list(Self.mashctl(database, ["audit", "--referral", ids[1], "--format", "json"])).isEmpty, "the other child's referral was not looked at")
+        await #expect(try Self.list(Self.mashctl(database, ["audit", "--referral", ids[1], "--format", "json"])).isEmpty, "the other child's referral was not looked at")
 
         // Terminal manners: tables fit COLUMNS; no colour when not at a terminal.
         let mashctl = try DaemonProcess.binary("mashctl").path
-        let narrow = try ChildProcess.run(["/usr/bin/env", "COLUMNS=80", mashctl, "inbox", "lado", "--database-url", database.connectionString(as: .coordinator)])
+        let narrow = try await CLI.run(argv: ["/usr/bin/env", "COLUMNS=80", mashctl, "inbox", "lado", "--database-url", database.connectionString(as: .coordinator)])
         #expect(narrow.status == 0)
-        #expect(narrow.output.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(narrow.output)")
-        #expect(narrow.output.contains("…") && !narrow.output.contains("\u{1B}["))
+        #expect(narrow.stdout.split(separator: "\n").allSatisfy { $0.count <= 80 }, "\(narrow.stdout)")
+        #expect(narrow.stdout.contains("…") && !narrow.stdout.contains("\u{1B}["))
         setup.store.pool.close()
     }
 
@@ -285,7 +285,7 @@ struct DeskTests {
         setup.store.pool.close()
     }
 
-    @Test func everyCommandHasHelpWithExamplesAndShellCompletionIsGenerated() throws {
+    @Test func everyCommandHasHelpWithExamplesAndShellCompletionIsGenerated() async throws {
         let commands = [["next"], ["show"], ["rerate"], ["route"], ["decide"], ["assign"], ["handover"], ["caseloads"], ["overdue"],
                         ["history"], ["report"], ["audit", "list"], ["audit", "verify"], ["export"], ["inbox"], ["migrate"], ["status"],
                         ["agency", "add"], ["agency", "list"], ["agency", "disable"], ["hub", "add"], ["hub", "list"], ["hub", "update"],
@@ -293,10 +293,10 @@ struct DeskTests {
                         ["rules", "check"], ["rules", "apply"], ["rules", "show"], ["rules", "explain"],
                         ["retention", "run"], ["retention", "hold"], ["retention", "release"], ["retention", "holds"]]
         for command in commands {
-            let help = try CLI.run("mashctl", command + ["--help"])
+            let help = try await CLI.run("mashctl", command + ["--help"])
             #expect(help.status == 0 && help.stdout.contains("mashctl \(command[0])") && help.stdout.lowercased().contains("example"), "\(command)")
         }
-        let completion = try CLI.run("mashctl", ["--generate-completion-script", "bash"])
+        let completion = try await CLI.run("mashctl", ["--generate-completion-script", "bash"])
         #expect(completion.status == 0 && completion.stdout.contains("handover") && completion.stdout.contains("rerate"))
     }
 
@@ -332,7 +332,7 @@ struct DeskTests {
         }
         _ = try await Self.query(setup.store, "UPDATE referrals SET received_at = '2026-11-02T09:00:00Z' WHERE reference = 'M-5'")
 
-        let report = try Self.json(Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "json"]))
+        let report = try await Self.json(Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "json"]))
         // Overall: 4 referrals; A, B, D decided (A and D NFA); A and D re-referrals
         // (B's earlier referral is over 12 months before). One working day: A and B
         // within, C (undecided, past it) and D not: 2 of 4. Due time: B and D met, A
@@ -355,11 +355,11 @@ struct DeskTests {
         #expect(earlyHelp["referrals"] as? Int == 2 && earlyHelp["decidedWithinOneWorkingDay"] as? Double == 0 && earlyHelp["nfaRate"] as? Double == 100)
         #expect((report["byCategory"] as? [[String: Any]])?.first?["referrals"] as? Int == 4)
 
-        let csv = try Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "csv"]).stdout.split(separator: "\n")
+        let csv = try await Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "csv"]).stdout.split(separator: "\n")
         #expect(csv.first == "scope,name,referrals,decided,decidedWithinOneWorkingDay,ragTargetMet,reReferralRate,nfaRate,warnings")
         #expect(csv.dropFirst().first == "all,all,4,3,50,50,50,66.7,3")
 
-        let html = try Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "html"])
+        let html = try await Self.mashctl(database, ["report", "--from", "2026-10-01", "--to", "2026-11-01", "--format", "html"])
         #expect(html.status == 0)
         let withoutNamespaces = html.stdout.replacingOccurrences(of: "http://www.w3.org/", with: "")
         #expect(!withoutNamespaces.contains("http") && !html.stdout.contains("src=") && !html.stdout.contains("<script"), "no external assets, no scripts")

@@ -11,11 +11,9 @@ struct FailoverTests {
     /// referrals again within 15 s, by itself, and every referral acknowledged
     /// before the switch is on the new primary.
     @Test func mashdFollowsAPromotedStandbyAndLosesNoAcknowledgedReferral() async throws {
-        let primary = try TestCluster.privateCluster()
+        let database = try await TestCluster.privateDatabase()
+        let primary = database.cluster
         defer { TestCluster.discard(primary) }
-        try primary.createDatabase("mash")
-        let database = TestDatabase(cluster: primary, name: "mash")
-        try await TestCluster.migrate(database)
         let setup = try await Fixtures.setup(database)
         setup.store.pool.close()
         let standby = try TestCluster.privateStandby(of: primary)

@@ -60,11 +60,9 @@ struct FaultTests {
     /// PostgreSQL stops under load: intake answers 503 (never 2xx), and after the
     /// restart the same mashd process accepts referrals again within 10 s.
     @Test func intakeAnswers503WhileTheDatabaseIsDownAndRecovers() async throws {
-        let cluster = try TestCluster.privateCluster()
+        let database = try await TestCluster.privateDatabase()
+        let cluster = database.cluster
         defer { TestCluster.discard(cluster) }
-        try cluster.createDatabase("mash")
-        let database = TestDatabase(cluster: cluster, name: "mash")
-        try await TestCluster.migrate(database)
         let setup = try await Fixtures.setup(database)
         let daemon = try await DaemonProcess(database: database)
         let url = daemon.baseURL.appendingPathComponent("v1/referrals")
@@ -94,6 +92,80 @@ struct FaultTests {
         let stored = try await check.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
         #expect(stored == ["UP-0", "UP-1"], "nothing answered 503 was stored")
         check.close()
+    }
+}
+
+extension FaultTests {
+    /// Issue 7's kill run: mashd SIGKILLed every 10 s, 10 times, while clients post
+    /// and retry; a new mashd starts after each kill. Every acknowledged referral is
+    /// stored exactly once.
+    @Test func tenSigkillsTenSecondsApartLoseAndDuplicateNothing() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let current = Shared(try await DaemonProcess(database: setup.database))
+        let clients = RetryingClients()
+        let load = Task { await clients.run(count: 8, prefix: "K10", token: setup.policeToken) { current.withLock { $0.baseURL } } }
+        for _ in 0..<10 {
+            try await Task.sleep(for: .seconds(10))
+            let old = current.withLock { $0 }
+            await old.kill()
+            let next = try await DaemonProcess(database: setup.database)
+            current.withLock { $0 = next }
+        }
+        try await Task.sleep(for: .seconds(2))
+        clients.stop()
+        await load.value
+
+        let acks = clients.acknowledged.withLock { $0 }
+        #expect(acks.count > 100, "load ran throughout: \(acks.count) acknowledged")
+        let stored = try await setup.store.pool.withConnection { connection in
+            try connection.query("SELECT reference, id::text AS id FROM referrals").map {
+                (try $0.require(String.self, "reference"), try $0.require(String.self, "id"))
+            }
+        }
+        #expect(stored.count == acks.count, "exactly once: \(stored.count) stored for \(acks.count) acknowledged")
+        #expect(Dictionary(stored, uniquingKeysWith: { first, _ in first }) == acks, "none lost, each with the id acknowledged")
+    }
+
+    /// Issue 7's restart run: PostgreSQL killed (immediate stop) and started five
+    /// times under load. While it is down clients see only 503; each time it is back,
+    /// the same mashd acknowledges again within 10 s; nothing acknowledged is lost.
+    @Test func fivePostgresRestartsUnderLoadLoseNothing() async throws {
+        let database = try await TestCluster.privateDatabase()
+        let cluster = database.cluster
+        defer { TestCluster.discard(cluster) }
+        let setup = try await Fixtures.setup(database)
+        setup.store.pool.close()  // its connections would die with the server
+        let daemon = try await DaemonProcess(database: database)
+        let clients = RetryingClients()
+        let load = Task { await clients.run(count: 6, prefix: "PG5", token: setup.policeToken) { daemon.baseURL } }
+        var recoveries: [Duration] = []
+        for _ in 0..<5 {
+            try await Task.sleep(for: .seconds(2))
+            try cluster.stop(mode: "immediate")
+            try await Task.sleep(for: .seconds(2))
+            try cluster.start(settings: ["fsync": "off"])
+            let back = ContinuousClock.now
+            let recovery = try await clients.firstAcknowledgement(after: back, within: .seconds(10))
+            #expect(recovery != nil, "acknowledging again within 10 s of the restart")
+            recoveries.append(recovery ?? .seconds(10))
+        }
+        clients.stop()
+        await load.value
+        #expect(daemon.isRunning, "the same process throughout")
+
+        let seen = clients.statuses.withLock { $0 }
+        #expect(Set(seen.keys).isSubset(of: [200, 201, 503]), "only 503 while the database was down: \(seen)")
+        #expect(seen[503, default: 0] > 0, "the restarts were seen: \(seen)")
+        let check = database.pool(maxConnections: 1)
+        defer { check.close() }
+        let acks = clients.acknowledged.withLock { $0 }
+        let stored = try await check.withConnection { connection in
+            try connection.query("SELECT reference, id::text AS id FROM referrals").map {
+                (try $0.require(String.self, "reference"), try $0.require(String.self, "id"))
+            }
+        }
+        #expect(Dictionary(stored, uniquingKeysWith: { first, _ in first }) == acks, "every acknowledged referral stored once, none else")
+        print("PostgreSQL restarts: recovery after each \(recoveries.map { "\($0)" }.joined(separator: ", "))")
     }
 }
 

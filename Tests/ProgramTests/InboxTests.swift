@@ -13,14 +13,14 @@ struct InboxTests {
     static let calendar = try! ThresholdParser.parse(DefaultThresholds.yaml).get().calendar
 
     /// `mashctl ARGUMENTS --format json --database-url URL` as `login`, parsed.
-    func mashctl(_ arguments: [String], _ setup: Fixtures.Setup, as login: TestLogin = .coordinator) throws -> Any {
-        let result = try CLI.run("mashctl", arguments + ["--format", "json", "--database-url", setup.database.connectionString(as: login)])
+    func mashctl(_ arguments: [String], _ setup: Fixtures.Setup, as login: TestLogin = .coordinator) async throws -> Any {
+        let result = try await CLI.run("mashctl", arguments + ["--format", "json", "--database-url", setup.database.connectionString(as: login)])
         #expect(result.status == 0, "mashctl \(arguments): \(result.stderr)")
         return try JSONSerialization.jsonObject(with: Data(result.stdout.utf8))
     }
 
-    func inbox(_ hub: String, _ setup: Fixtures.Setup, _ options: [String] = []) throws -> [[String: Any]] {
-        try #require(try mashctl(["inbox", hub] + options, setup) as? [[String: Any]])
+    func inbox(_ hub: String, _ setup: Fixtures.Setup, _ options: [String] = []) async throws -> [[String: Any]] {
+        try #require(try await mashctl(["inbox", hub] + options, setup) as? [[String: Any]])
     }
 
     func post(_ daemon: DaemonProcess, token: String, _ body: Data, path: String = "v1/referrals") async throws -> HTTP.Response {
@@ -40,7 +40,7 @@ struct InboxTests {
             #expect(response.status == 201, "\(response.text)")
         }
 
-        let listed = try inbox("mash-screening", setup)
+        let listed = try await inbox("mash-screening", setup)
         #expect(listed.map { $0["reference"] as? String } == ["A-1", "G-1", "G-2"], "amber first, then the greens, earliest deadline first")
         for referral in listed {
             for field in ["id", "reference", "agency", "receivedAt", "status", "level", "rag", "hub", "dueAt", "flags", "ruleId", "rulesVersion"] {
@@ -57,19 +57,19 @@ struct InboxTests {
         }
         #expect(listed[0]["ruleId"] as? String == "physical-abuse" && listed[0]["level"] as? Int == 3)
 
-        #expect(try inbox("mash-screening", setup, ["--rag", "green"]).map { $0["reference"] as? String } == ["G-1", "G-2"])
-        #expect(try inbox("mash-screening", setup, ["--overdue"]).isEmpty)
+        await #expect(try inbox("mash-screening", setup, ["--rag", "green"]).map { $0["reference"] as? String } == ["G-1", "G-2"])
+        await #expect(try inbox("mash-screening", setup, ["--overdue"]).isEmpty)
         // Time passes for G-2 only: it alone is overdue.
         try await setup.store.pool.withConnection { try $0.query("UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference = 'G-2'") }
-        #expect(try inbox("mash-screening", setup, ["--overdue"]).map { $0["reference"] as? String } == ["G-2"])
-        #expect(try inbox("early-help", setup).isEmpty)
-        let status = try #require(try mashctl(["status"], setup, as: .ops) as? [String: Any])
+        await #expect(try inbox("mash-screening", setup, ["--overdue"]).map { $0["reference"] as? String } == ["G-2"])
+        await #expect(try inbox("early-help", setup).isEmpty)
+        let status = try #require(try await mashctl(["status"], setup, as: .ops) as? [String: Any])
         let depths = try #require(status["inboxes"] as? [[String: Any]])
         #expect(depths.first { $0["hub"] as? String == "mash-screening" }.map { "\($0["open"]!)/\($0["overdue"]!)" } == "3/1")
         #expect(depths.first { $0["hub"] as? String == "early-help" }.map { "\($0["open"]!)/\($0["overdue"]!)" } == "0/0")
         #expect(status["overdue"] as? Int == 1)
 
-        let unknown = try CLI.run("mashctl", ["inbox", "no-such-hub", "--database-url", setup.database.connectionString(as: .coordinator)])
+        let unknown = try await CLI.run("mashctl", ["inbox", "no-such-hub", "--database-url", setup.database.connectionString(as: .coordinator)])
         #expect(unknown.status == 1)
         #expect(unknown.stderr.contains("there is no hub no-such-hub; `mashctl hub list` shows the hubs"))
     }
@@ -80,7 +80,7 @@ struct InboxTests {
         let created = try await post(daemon, token: setup.policeToken, Fixtures.referral(reference: "U-1", nhsNumber: Fixtures.nhsNumber(10)))
         let id = try #require(created.json["id"] as? String)
         let path = "v1/referrals/\(id)/updates"
-        let before = try #require(try inbox("mash-screening", setup).first)
+        let before = try await #require(try inbox("mash-screening", setup).first)
         #expect(before["rag"] as? String == "green")
 
         let danger = Data(#"{"reference": "U-1/1", "concerns": [], "immediateDanger": true, "detail": "The partner is back at the address, against his bail conditions."}"#.utf8)
@@ -93,8 +93,8 @@ struct InboxTests {
         // Immediate danger: level 4, red, due four hours after the update, with child
         // protection in office hours and the emergency duty team outside them.
         let hub = Self.calendar.isWorkingTime(updatedAt) ? "child-protection" : "edt"
-        #expect(try inbox("mash-screening", setup).isEmpty)
-        let moved = try #require(try inbox(hub, setup).first)
+        await #expect(try inbox("mash-screening", setup).isEmpty)
+        let moved = try await #require(try inbox(hub, setup).first)
         #expect(moved["id"] as? String == id)
         #expect(moved["level"] as? Int == 4 && moved["rag"] as? String == "red" && moved["ruleId"] as? String == "immediate-danger")
         let due = try #require((moved["dueAt"] as? String).flatMap(RFC3339.parse))
@@ -104,7 +104,7 @@ struct InboxTests {
         // taken, but the referral stays red (never lowered automatically).
         let calmer = Data(#"{"reference": "U-1/2", "concerns": [{"category": "other", "detail": "The partner has left again."}], "immediateDanger": false, "detail": "Officers confirmed he has gone."}"#.utf8)
         #expect(try await post(daemon, token: setup.policeToken, calmer, path: path).status == 201)
-        let still = try #require(try inbox(hub, setup).first)
+        let still = try await #require(try inbox(hub, setup).first)
         #expect(still["rag"] as? String == "red" && still["level"] as? Int == 4 && still["dueAt"] as? String == moved["dueAt"] as? String)
 
         // Idempotent on the update's reference.
@@ -152,8 +152,8 @@ struct InboxTests {
         // By id: the same decision intake made, with the first referral as history
         // and never the referral itself.
         let id = try #require(second.json["id"] as? String)
-        let stored = try #require(try inbox("mash-screening", setup).first { $0["id"] as? String == id })
-        let explained = try #require(try mashctl(["rules", "explain", id], setup) as? [String: Any])
+        let stored = try await #require(try inbox("mash-screening", setup).first { $0["id"] as? String == id })
+        let explained = try #require(try await mashctl(["rules", "explain", id], setup) as? [String: Any])
         for field in ["level", "rag", "hub", "ruleId", "flags", "rulesVersion"] {
             #expect("\(explained[field] ?? "nil")" == "\(stored[field] ?? "nil")", "\(field)")
         }
@@ -170,7 +170,7 @@ struct InboxTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("explain-\(UUID().uuidString).json")
         try Fixtures.referral(reference: "F-1", nhsNumber: Fixtures.nhsNumber(21), immediateDanger: true).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
-        let saturday = try #require(try mashctl(["rules", "explain", "--file", file.path, "--agency", "tvp", "--at", "2026-11-28T19:30:00Z"], setup) as? [String: Any])
+        let saturday = try #require(try await mashctl(["rules", "explain", "--file", file.path, "--agency", "tvp", "--at", "2026-11-28T19:30:00Z"], setup) as? [String: Any])
         #expect(saturday["hub"] as? String == "edt")
         #expect(saturday["outOfHours"] as? Bool == true)
         #expect(saturday["rag"] as? String == "red" && saturday["ruleId"] as? String == "immediate-danger")
@@ -178,11 +178,11 @@ struct InboxTests {
         #expect(try await Fixtures.count(setup.store) == 2)
 
         let url = ["--database-url", setup.database.connectionString(as: .coordinator)]
-        let both = try CLI.run("mashctl", ["rules", "explain", id, "--file", file.path] + url)
+        let both = try await CLI.run("mashctl", ["rules", "explain", id, "--file", file.path] + url)
         #expect(both.status == 64 && both.stderr.contains("give either a referral id or --file, not both"))
-        let noAgency = try CLI.run("mashctl", ["rules", "explain", "--file", file.path] + url)
+        let noAgency = try await CLI.run("mashctl", ["rules", "explain", "--file", file.path] + url)
         #expect(noAgency.status == 64 && noAgency.stderr.contains("--file needs --agency"))
-        let missing = try CLI.run("mashctl", ["rules", "explain", UUID().uuidString] + url)
+        let missing = try await CLI.run("mashctl", ["rules", "explain", UUID().uuidString] + url)
         #expect(missing.status == 1 && missing.stderr.contains("`mashctl inbox HUB` lists a hub's referrals"))
     }
 
@@ -198,7 +198,7 @@ struct InboxTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("thresholds-\(UUID().uuidString).yaml")
         try revised.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        _ = try mashctl(["rules", "apply", file.path], setup, as: .ops)
+        _ = try await mashctl(["rules", "apply", file.path], setup, as: .ops)
 
         let deadline = ContinuousClock.now + .seconds(5)
         var routed: [String: Any]?
@@ -210,7 +210,7 @@ struct InboxTests {
                 reference: "V-\(attempt)", familyName: Fixtures.familyName(100 + attempt), nhsNumber: Fixtures.nhsNumber(100 + attempt), concern: "other"
             ))
             #expect(response.status == 201)
-            routed = try inbox("early-help", setup).first
+            routed = try await inbox("early-help", setup).first
             if routed == nil { try await Task.sleep(for: .milliseconds(100)) }
         }
         let referral = try #require(routed, "a referral posted within 5 s of `rules apply` should be routed by version 2")

@@ -24,33 +24,33 @@ struct LeastPrivilegeTests {
         pool.close()
         for (user, what) in [("postgres", "a superuser"), ("mash_owner", "the owner of its tables")] {
             // Under `timeout`: a mashd that did not refuse would serve until killed.
-            let run = try ChildProcess.run([
+            let run = try await CLI.run(argv: [
                 "/usr/bin/timeout", "30", try DaemonProcess.binary("mashd").path, "--port", "0", "--database-url", database.connectionString(user: user),
-            ], separateErrors: true)
+            ])
             #expect(run.status == 1, "\(user): exit status \(run.status)")
-            #expect(run.errors.split(separator: "\n").last == """
+            #expect(run.stderr.split(separator: "\n").last == """
                 Error: refusing to run as database role \(user), \(what): connect as a LOGIN role granted mash_daemon \
                 (CREATE ROLE mashd LOGIN IN ROLE mash_daemon; see docs/DATABASE.md)
-                """, "\(run.errors)")
-            #expect(!run.output.contains("listening"))
+                """, "\(run.stderr)")
+            #expect(!run.stdout.contains("listening"))
         }
     }
 
     @Test func eachLoginRunsItsOwnCommandsAndIsRefusedTheOthers() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         try await DeskTests.seed(setup.store, count: 2)
-        func mashctl(_ login: TestLogin, _ arguments: [String]) throws -> CLI.Result {
-            try CLI.run("mashctl", arguments + ["--database-url", setup.database.connectionString(as: login)])
+        func mashctl(_ login: TestLogin, _ arguments: [String]) async throws -> CLI.Result {
+            try await CLI.run("mashctl", arguments + ["--database-url", setup.database.connectionString(as: login)])
         }
-        let claimed = try mashctl(.coordinator, ["next", "mash-screening", "--format", "json"])
+        let claimed = try await mashctl(.coordinator, ["next", "mash-screening", "--format", "json"])
         #expect(claimed.status == 0, "\(claimed.stderr)")
         let id = try #require((try JSONSerialization.jsonObject(with: Data(claimed.stdout.utf8)) as? [String: Any])?["id"] as? String)
-        #expect(try mashctl(.coordinator, ["show", id]).status == 0)
-        #expect(try mashctl(.coordinator, ["decide", id, "--outcome", "nfa", "--reason", "No concerns"]).status == 0)
-        #expect(try mashctl(.coordinator, ["audit", "verify"]).status == 0)
-        #expect(try mashctl(.ops, ["token", "issue", "--agency", "tvp"]).status == 0)
-        #expect(try mashctl(.ops, ["hub", "update", "lado", "--capacity", "50"]).status == 0)
-        #expect(try mashctl(.ops, ["status"]).status == 0)
+        #expect(try await mashctl(.coordinator, ["show", id]).status == 0)
+        #expect(try await mashctl(.coordinator, ["decide", id, "--outcome", "nfa", "--reason", "No concerns"]).status == 0)
+        #expect(try await mashctl(.coordinator, ["audit", "verify"]).status == 0)
+        #expect(try await mashctl(.ops, ["token", "issue", "--agency", "tvp"]).status == 0)
+        #expect(try await mashctl(.ops, ["hub", "update", "lado", "--capacity", "50"]).status == 0)
+        #expect(try await mashctl(.ops, ["status"]).status == 0)
 
         let thresholds = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("config/thresholds.yaml").path
@@ -66,7 +66,7 @@ struct LeastPrivilegeTests {
             (.daemon, ["token", "issue", "--agency", "tvp"], "permission denied for table tokens"),
         ]
         for (login, arguments, refusal) in refusals {
-            let result = try mashctl(login, arguments)
+            let result = try await mashctl(login, arguments)
             #expect(result.status == 1 && result.stderr.contains(refusal), "\(login) \(arguments): \(result.stderr)")
         }
         setup.store.pool.close()

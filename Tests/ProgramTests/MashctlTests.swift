@@ -9,11 +9,11 @@ struct MashctlTests {
         let database = try await TestCluster.freshDatabase()
         let url = ["--database-url", database.connectionString(as: .ops)]
         for hub in ["mash-screening", "early-help", "child-protection", "children-in-need", "lado", "edt"] {
-            #expect(try CLI.run("mashctl", ["hub", "add", hub, "--name", hub] + url).status == 0)
+            #expect(try await CLI.run("mashctl", ["hub", "add", hub, "--name", hub] + url).status == 0)
         }
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let defaultDocument = repository.appendingPathComponent("config/thresholds.yaml").path
-        let good = try CLI.run("mashctl", ["rules", "check", defaultDocument, "--format", "json"] + url)
+        let good = try await CLI.run("mashctl", ["rules", "check", defaultDocument, "--format", "json"] + url)
         #expect(good.status == 0, "\(good.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(good.stdout.utf8)) as? [String: Any])
         #expect(summary["rules"] as? Int == 19)
@@ -26,7 +26,7 @@ struct MashctlTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("thresholds-\(UUID().uuidString).yaml")
         try broken.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let bad = try CLI.run("mashctl", ["rules", "check", file.path, "--format", "json"] + url)
+        let bad = try await CLI.run("mashctl", ["rules", "check", file.path, "--format", "json"] + url)
         #expect(bad.status == 1)
         #expect(bad.stderr.trimmingCharacters(in: .whitespacesAndNewlines) == "Error: 2 problems in \(file.path)")
         let problems = try #require(try JSONSerialization.jsonObject(with: Data(bad.stdout.utf8)) as? [[String: Any]])
@@ -41,41 +41,41 @@ struct MashctlTests {
         // The owner migrates; an operator's login administers.
         let owner = ["--database-url", database.connectionString]
 
-        let migrate = try CLI.run("mashctl", ["migrate"] + owner)
+        let migrate = try await CLI.run("mashctl", ["migrate"] + owner)
         #expect(migrate.status == 0)
         #expect(migrate.stdout.contains("nothing to apply"))
         // CONTRACT §1 puts the connection options before the subcommand.
-        #expect(try CLI.run("mashctl", owner + ["migrate"]).stdout.contains("nothing to apply"))
-        #expect(try CLI.run("mashctl", ["--database-url=" + database.connectionString, "migrate"]).stdout.contains("nothing to apply"))
+        #expect(try await CLI.run("mashctl", owner + ["migrate"]).stdout.contains("nothing to apply"))
+        #expect(try await CLI.run("mashctl", ["--database-url=" + database.connectionString, "migrate"]).stdout.contains("nothing to apply"))
 
-        #expect(try CLI.run("mashctl", ["agency", "add", "tvp", "--name", "Thames Valley Police", "--kind", "police"] + url).status == 0)
-        let list = try CLI.run("mashctl", ["agency", "list", "--format", "json"] + url)
+        #expect(try await CLI.run("mashctl", ["agency", "add", "tvp", "--name", "Thames Valley Police", "--kind", "police"] + url).status == 0)
+        let list = try await CLI.run("mashctl", ["agency", "list", "--format", "json"] + url)
         let agencies = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(agencies.count == 1)
         #expect(agencies[0]["id"] as? String == "tvp")
         #expect(agencies[0]["kind"] as? String == "police")
-        #expect(try CLI.run("mashctl", ["agency", "list", "--format", "csv"] + url).stdout.hasPrefix("id,name,kind,createdAt,disabledAt\ntvp,Thames Valley Police,police,"))
+        #expect(try await CLI.run("mashctl", ["agency", "list", "--format", "csv"] + url).stdout.hasPrefix("id,name,kind,createdAt,disabledAt\ntvp,Thames Valley Police,police,"))
 
-        let issued = try CLI.run("mashctl", ["token", "issue", "--agency", "tvp", "--expires", "90d"] + url)
+        let issued = try await CLI.run("mashctl", ["token", "issue", "--agency", "tvp", "--expires", "90d"] + url)
         #expect(issued.status == 0)
         let secret = try #require(issued.stdout.split(separator: "\n").last.map(String.init))
         let store = database.store()
         #expect(try await store.authenticate(secret: secret) == .agency(id: "tvp", kind: .police, disabled: false))
 
-        let json = try CLI.run("mashctl", ["token", "issue", "--agency", "tvp", "--format", "json"] + url)
+        let json = try await CLI.run("mashctl", ["token", "issue", "--agency", "tvp", "--format", "json"] + url)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         #expect((object["id"] as? String)?.hasPrefix("tok_") == true)
         #expect((object["secret"] as? String)?.hasPrefix("mash_") == true)
         #expect(object.keys.contains("expiresAt"))
 
-        let tokens = try CLI.run("mashctl", ["token", "list", "--format", "json"] + url)
+        let tokens = try await CLI.run("mashctl", ["token", "list", "--format", "json"] + url)
         #expect(!tokens.stdout.contains(secret), "a listed token never shows its secret")
         let tokenID = try #require((try JSONSerialization.jsonObject(with: Data(tokens.stdout.utf8)) as? [[String: Any]])?.first?["id"] as? String)
-        #expect(try CLI.run("mashctl", ["token", "revoke", tokenID] + url).status == 0)
+        #expect(try await CLI.run("mashctl", ["token", "revoke", tokenID] + url).status == 0)
         #expect(try await store.authenticate(secret: secret) == nil)
 
-        #expect(try CLI.run("mashctl", ["hub", "add", "lado", "--name", "LADO", "--delivery-window", "1d"] + url).status == 0)
-        let hub = try CLI.run("mashctl", ["hub", "update", "lado", "--capacity", "40", "--format", "json"] + url)
+        #expect(try await CLI.run("mashctl", ["hub", "add", "lado", "--name", "LADO", "--delivery-window", "1d"] + url).status == 0)
+        let hub = try await CLI.run("mashctl", ["hub", "update", "lado", "--capacity", "40", "--format", "json"] + url)
         #expect(hub.stdout.contains(#""capacity":40"#))
         #expect(hub.stdout.contains(#""deliveryWindow":"1d""#))
         store.pool.close()
@@ -89,24 +89,24 @@ struct MashctlTests {
             .init(pointer: .root.appending("reference"), detail: "is required"),
         ])
         let url = ["--database-url", database.connectionString(as: .coordinator)]
-        let list = try CLI.run("mashctl", ["quarantine", "list", "--format", "json"] + url)
+        let list = try await CLI.run("mashctl", ["quarantine", "list", "--format", "json"] + url)
         let entries = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
         #expect(entries.count == 1)
         #expect(entries[0]["problemCount"] as? Int == 1)
         let id = try #require(entries[0]["id"] as? Int)
-        let show = try CLI.run("mashctl", ["quarantine", "show", String(id)] + url)
+        let show = try await CLI.run("mashctl", ["quarantine", "show", String(id)] + url)
         #expect(show.stdout.contains("/reference: is required") || show.stdout.contains("pointer: /reference"))
-        let status = try CLI.run("mashctl", ["status", "--format", "json", "--database-url", database.connectionString(as: .ops)])
+        let status = try await CLI.run("mashctl", ["status", "--format", "json", "--database-url", database.connectionString(as: .ops)])
         let object = try #require(try JSONSerialization.jsonObject(with: Data(status.stdout.utf8)) as? [String: Any])
         #expect(object["schemaVersion"] as? Int == Migrator().latestVersion)
         #expect(object["quarantined"] as? Int == 1)
         store.pool.close()
     }
 
-    @Test func usageAndRuntimeErrorsExitDifferentlyWithOneLine() throws {
-        let usage = try CLI.run("mashctl", ["agency", "add", "x", "--name", "X", "--kind", "wizards"])
+    @Test func usageAndRuntimeErrorsExitDifferentlyWithOneLine() async throws {
+        let usage = try await CLI.run("mashctl", ["agency", "add", "x", "--name", "X", "--kind", "wizards"])
         #expect(usage.status == 64)
-        let runtime = try CLI.run("mashctl", ["agency", "list", "--database-url", "host=/nonexistent-mash-socket dbname=x"])
+        let runtime = try await CLI.run("mashctl", ["agency", "list", "--database-url", "host=/nonexistent-mash-socket dbname=x"])
         #expect(runtime.status == 1)
         #expect(runtime.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1)
         #expect(runtime.stderr.contains("cannot connect to the database"))

@@ -11,22 +11,22 @@ import Testing
 /// JSON logs without personal data.
 @Suite("mashd in operation", .serialized)
 struct OperationsTests {
-    static func temporaryDirectory() throws -> URL {
+    static func temporaryDirectory() async throws -> URL {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mash-ops-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         return directory
     }
 
-    static func write(_ text: String, to url: URL) throws -> String {
+    static func write(_ text: String, to url: URL) async throws -> String {
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
 
-    @Test func checkConfigNamesEveryProblemAndPassesAGoodFile() throws {
-        let directory = try Self.temporaryDirectory()
+    @Test func checkConfigNamesEveryProblemAndPassesAGoodFile() async throws {
+        let directory = try await Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let bad = try Self.write("port: 99999\nlogFormat: xml\nlimits:\n  bodyTimeout: soon\nretry: 3\n", to: directory.appendingPathComponent("bad.yaml"))
-        let refused = try CLI.run("mashd", ["--config", bad, "--check-config", "--pool-size", "0"])
+        let bad = try await Self.write("port: 99999\nlogFormat: xml\nlimits:\n  bodyTimeout: soon\nretry: 3\n", to: directory.appendingPathComponent("bad.yaml"))
+        let refused = try await CLI.run("mashd", ["--config", bad, "--check-config", "--pool-size", "0"])
         #expect(refused.status == 1)
         for expected in [
             "\(bad):1: port: must be a whole number from 0 to 65535",
@@ -37,15 +37,15 @@ struct OperationsTests {
         ] {
             #expect(refused.stderr.contains(expected), "\(expected) in \(refused.stderr)")
         }
-        let good = try Self.write("databaseURL: host=/tmp password=hunter2\nport: 8443\n", to: directory.appendingPathComponent("good.yaml"))
-        let accepted = try CLI.run("mashd", ["--config", good, "--check-config"])
+        let good = try await Self.write("databaseURL: host=/tmp password=hunter2\nport: 8443\n", to: directory.appendingPathComponent("good.yaml"))
+        let accepted = try await CLI.run("mashd", ["--config", good, "--check-config"])
         #expect(accepted.status == 0, "\(accepted.stderr)")
         #expect(accepted.stdout.contains("port: 8443") && accepted.stdout.contains("password=***"))
         #expect(!accepted.stdout.contains("hunter2"), "the password is never printed")
 
         let example = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("config/mashd.yaml").path
-        let documented = try CLI.run("mashd", ["--config", example, "--check-config"])
+        let documented = try await CLI.run("mashd", ["--config", example, "--check-config"])
         #expect(documented.status == 0, "config/mashd.yaml is valid: \(documented.stderr)")
     }
 
@@ -53,13 +53,11 @@ struct OperationsTests {
     /// reported in STATUS while the pings go on (restarting would not help); back
     /// again when it is; STOPPING on SIGTERM, then exit 0.
     @Test func systemdHearsReadyWatchdogAndStopping() async throws {
-        let cluster = try TestCluster.privateCluster()
+        let database = try await TestCluster.privateDatabase()
+        let cluster = database.cluster
         defer { TestCluster.discard(cluster) }
-        try cluster.createDatabase("mash")
-        let database = TestDatabase(cluster: cluster, name: "mash")
-        try await TestCluster.migrate(database)
         _ = try await Fixtures.setup(database)
-        let directory = try Self.temporaryDirectory()
+        let directory = try await Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let notify = try NotifySocket(directory: directory)
         let daemon = try await DaemonProcess(
@@ -155,7 +153,7 @@ struct OperationsTests {
         #expect(escalated.events == 1 && again.events == 1, "escalated once")
         #expect(escalated.flags.contains("\"overdue\""))
 
-        let overdue = try CLI.run("mashctl", ["overdue", "--database-url", setup.database.connectionString, "--format", "json"])
+        let overdue = try await CLI.run("mashctl", ["overdue", "--database-url", setup.database.connectionString, "--format", "json"])
         let listed = try JSONSerialization.jsonObject(with: Data(overdue.stdout.utf8)) as? [[String: Any]] ?? []
         #expect(listed.first?["id"] as? String == first, "the escalated referral is listed first")
 
@@ -184,10 +182,10 @@ struct OperationsTests {
     /// applies a new allowance without a restart and says what needs one.
     @Test func rateLimitsAndReloadOnSighup() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let directory = try Self.temporaryDirectory()
+        let directory = try await Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let config = directory.appendingPathComponent("mashd.yaml")
-        _ = try Self.write("limits:\n  agencyRequestsPerMinute: 2\n", to: config)
+        _ = try await Self.write("limits:\n  agencyRequestsPerMinute: 2\n", to: config)
         let daemon = try await DaemonProcess(database: setup.database, arguments: ["--config", config.path])
         let url = daemon.baseURL.appendingPathComponent("v1/referrals/\(UUID().uuidString.lowercased())")
 
@@ -199,7 +197,7 @@ struct OperationsTests {
         #expect((limited.json["type"] as? String)?.hasSuffix("rate-limited") == true, "\(limited.text)")
         #expect(try await HTTP.send("GET", url, token: setup.healthToken).status == 404, "another agency is not limited")
 
-        _ = try Self.write("gracePeriod: 45s\nlimits:\n  agencyRequestsPerMinute: 6000\n", to: config)
+        _ = try await Self.write("gracePeriod: 45s\nlimits:\n  agencyRequestsPerMinute: 6000\n", to: config)
         kill(daemon.pid, SIGHUP)
         let deadline = ContinuousClock.now + .seconds(10)
         while !daemon.log.contains("configuration reloaded") && ContinuousClock.now < deadline {
@@ -251,7 +249,7 @@ struct OperationsTests {
     /// another agency than the token's is refused; the right pair is served.
     @Test func mutualTLSBindsTheCertificateToTheToken() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let directory = try Self.temporaryDirectory()
+        let directory = try await Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let pki = try TestPKI(directory: directory, clients: ["tvp", "nhs"])
         let daemon = try await DaemonProcess(database: setup.database, arguments: [
@@ -259,11 +257,11 @@ struct OperationsTests {
         ])
         let url = "https://127.0.0.1:\(daemon.port)/v1/referrals/\(UUID().uuidString.lowercased())"
 
-        let anonymous = try pki.curl(url, token: setup.policeToken, client: nil)
+        let anonymous = try await pki.curl(url, token: setup.policeToken, client: nil)
         #expect(anonymous.status != 0, "no client certificate, no TLS connection: \(anonymous.output)")
-        let matching = try pki.curl(url, token: setup.policeToken, client: "tvp")
+        let matching = try await pki.curl(url, token: setup.policeToken, client: "tvp")
         #expect(matching.output.hasSuffix("404"), "\(matching.output)")
-        let mismatched = try pki.curl(url, token: setup.policeToken, client: "nhs")
+        let mismatched = try await pki.curl(url, token: setup.policeToken, client: "nhs")
         #expect(mismatched.output.hasSuffix("403") && mismatched.output.contains("certificate-mismatch"), "\(mismatched.output)")
         let plain = try? await HTTP.send("GET", URL(string: "http://127.0.0.1:\(daemon.port)/healthz")!)
         #expect(plain?.status != 200, "no plain HTTP on the TLS port")
@@ -393,10 +391,10 @@ struct TestPKI {
     }
 
     /// curl's exit status and output: the body, then the HTTP status code.
-    func curl(_ url: String, token: String, client: String?) throws -> (status: Int32, output: String) {
+    func curl(_ url: String, token: String, client: String?) async throws -> (status: Int32, output: String) {
         var arguments = ["/usr/bin/curl", "-sS", "--max-time", "10", "--cacert", caCertificate, "-H", "Authorization: Bearer \(token)", "-w", "%{http_code}"]
         if let client { arguments += ["--cert", path("\(client).crt"), "--key", path("\(client).key")] }
-        let result = try ChildProcess.run(arguments + [url])
-        return (result.status, result.output.trimmingCharacters(in: .whitespacesAndNewlines))
+        let result = try await CLI.run(argv: arguments + [url])
+        return (result.status, (result.stdout + result.stderr).trimmingCharacters(in: .whitespacesAndNewlines))
     }
 }

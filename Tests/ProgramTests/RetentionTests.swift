@@ -11,8 +11,8 @@ import Testing
 @Suite("Retention and legal hold, end to end")
 struct RetentionTests {
     /// mashctl as the retention job runs it: a login granted mash_ops.
-    static func mashctl(_ database: TestDatabase, _ arguments: [String]) throws -> CLI.Result {
-        try DeskTests.mashctl(database, arguments, as: .ops)
+    static func mashctl(_ database: TestDatabase, _ arguments: [String]) async throws -> CLI.Result {
+        try await DeskTests.mashctl(database, arguments, as: .ops)
     }
 
     static func query(_ store: Store, _ sql: String, _ parameters: [(any PostgresEncodable)?] = []) async throws -> [PostgresRow] {
@@ -71,8 +71,8 @@ struct RetentionTests {
     }
 
     /// `run`'s rows by record type.
-    static func outcomes(_ result: CLI.Result) throws -> [String: [String: Any]] {
-        let list = try DeskTests.list(result)
+    static func outcomes(_ result: CLI.Result) async throws -> [String: [String: Any]] {
+        let list = try await DeskTests.list(result)
         return Dictionary(uniqueKeysWithValues: list.map { ($0["recordType"] as? String ?? "", $0) })
     }
 
@@ -106,12 +106,12 @@ struct RetentionTests {
         #expect(before == ["referrals": 1, "referral_children": 1, "referral_updates": 1, "referral_events": 2, "legal_holds": 0, "audit_log": 1], "\(before)")
 
         // A legal hold: reason required, audited, placed once.
-        #expect(try Self.mashctl(database, ["retention", "hold", held.uuidString]).status == 64, "a reason is required")
-        let placed = try DeskTests.json(Self.mashctl(database, ["retention", "hold", held.uuidString, "--reason", "Care proceedings LA-114", "--format", "json"]))
+        #expect(try await Self.mashctl(database, ["retention", "hold", held.uuidString]).status == 64, "a reason is required")
+        let placed = try await DeskTests.json(Self.mashctl(database, ["retention", "hold", held.uuidString, "--reason", "Care proceedings LA-114", "--format", "json"]))
         #expect(placed["placed"] as? Bool == true && placed["reason"] as? String == "Care proceedings LA-114")
-        let again = try DeskTests.json(Self.mashctl(database, ["retention", "hold", held.uuidString, "--reason", "Another matter", "--format", "json"]))
+        let again = try await DeskTests.json(Self.mashctl(database, ["retention", "hold", held.uuidString, "--reason", "Another matter", "--format", "json"]))
         #expect(again["placed"] as? Bool == false && again["reason"] as? String == "Care proceedings LA-114", "held already: the first hold stands")
-        let nobody = try Self.mashctl(database, ["retention", "hold", UUID().uuidString, "--reason", "x"])
+        let nobody = try await Self.mashctl(database, ["retention", "hold", UUID().uuidString, "--reason", "x"])
         #expect(nobody.status == 1 && nobody.stderr.contains("there is no referral"))
 
         // A dry run counts and deletes nothing.
@@ -119,20 +119,20 @@ struct RetentionTests {
             SELECT (SELECT count(*) FROM referrals) + (SELECT count(*) FROM referral_children) + (SELECT count(*) FROM referral_updates)
                  + (SELECT count(*) FROM referral_events) + (SELECT count(*) FROM quarantine) AS n
             """)[0].require(Int.self, "n")
-        let dry = try Self.mashctl(database, ["retention", "run", "--dry-run", "--config", config.path, "--format", "json"])
+        let dry = try await Self.mashctl(database, ["retention", "run", "--dry-run", "--config", config.path, "--format", "json"])
         let expected: [String: [Int?]] = [
             "nfaReferrals": [1, 1], "decidedReferrals": [1, 0], "deliveryHistory": [1, 0], "quarantine": [1, nil], "audit": [0, nil],
         ]
-        #expect(Self.counts(try Self.outcomes(dry)) == expected)
+        await #expect(Self.counts(try Self.outcomes(dry)) == expected)
         #expect(dry.stderr.contains("dry run"))
         #expect(try await Self.query(store, """
             SELECT (SELECT count(*) FROM referrals) + (SELECT count(*) FROM referral_children) + (SELECT count(*) FROM referral_updates)
                  + (SELECT count(*) FROM referral_events) + (SELECT count(*) FROM quarantine) AS n
             """)[0].require(Int.self, "n") == everything)
-        #expect(try DeskTests.list(Self.mashctl(database, ["audit", "--format", "json"])).allSatisfy { $0["action"] as? String != "purge" })
+        await #expect(try DeskTests.list(Self.mashctl(database, ["audit", "--format", "json"])).allSatisfy { $0["action"] as? String != "purge" })
 
         // The run does what the dry run counted.
-        let ran = try Self.outcomes(Self.mashctl(database, ["retention", "run", "--config", config.path, "--format", "json"]))
+        let ran = try await Self.outcomes(Self.mashctl(database, ["retention", "run", "--config", config.path, "--format", "json"]))
         #expect(Self.counts(ran) == expected)
         #expect(ran["nfaReferrals"]?["period"] as? String == "2y" && ran["audit"]?["cutoff"] is NSNull && ran["quarantine"]?["dryRun"] as? Bool == false)
         for gone in [nfaLongAgo, decidedLongAgo] {
@@ -147,35 +147,35 @@ struct RetentionTests {
         #expect(try await Self.query(store, "SELECT convert_from(body, 'UTF8') AS body FROM quarantine").map { try $0.require(String.self, "body") } == ["new"])
 
         // Each purge audited with its rule, and no personal data; the chain still holds.
-        let audit = try DeskTests.list(Self.mashctl(database, ["audit", "--format", "json"]))
+        let audit = try await DeskTests.list(Self.mashctl(database, ["audit", "--format", "json"]))
         let purges = audit.filter { $0["action"] as? String == "purge" }
         let rules = Dictionary(uniqueKeysWithValues: purges.map { ($0["referral"] as? String ?? "-", ($0["detail"] as? [String: Any])?["rule"] as? String) })
         #expect(rules == [nfaLongAgo.uuidString.lowercased(): "nfaReferrals", decidedLongAgo.uuidString.lowercased(): "decidedReferrals",
                           nfaLastYear.uuidString.lowercased(): "deliveryHistory", "-": "quarantine"])
-        let purgeText = try Self.mashctl(database, ["audit", "--format", "json"]).stdout
+        let purgeText = try await Self.mashctl(database, ["audit", "--format", "json"]).stdout
         #expect(purges.allSatisfy { ($0["reason"] as? String)?.hasPrefix("retention policy: ") == true })
         #expect(!purgeText.contains("Retained") && !purgeText.contains(Fixtures.nhsNumber(900)) && !purgeText.contains(Fixtures.canaryName))
         #expect((purges.first { $0["referral"] as? String == nfaLastYear.uuidString.lowercased() }?["detail"] as? [String: Any])?["deliveryEvents"] as? String == "2")
-        #expect(try Self.mashctl(database, ["audit", "verify"]).status == 0)
+        #expect(try await Self.mashctl(database, ["audit", "verify"]).status == 0)
 
         // Again: nothing more is due; the held referral is still counted.
-        let second = try Self.outcomes(Self.mashctl(database, ["retention", "run", "--config", config.path, "--format", "json"]))
+        let second = try await Self.outcomes(Self.mashctl(database, ["retention", "run", "--config", config.path, "--format", "json"]))
         #expect(Self.counts(second) == ["nfaReferrals": [0, 1], "decidedReferrals": [0, 0], "deliveryHistory": [0, 0], "quarantine": [0, nil], "audit": [0, nil]])
 
         // Released (reason required, audited), the held referral goes at the next run.
-        #expect(try DeskTests.list(Self.mashctl(database, ["retention", "holds", "--format", "json"])).map { $0["referral"] as? String } == [held.uuidString.lowercased()])
-        #expect(try Self.mashctl(database, ["retention", "release", held.uuidString]).status == 64)
-        #expect(try Self.mashctl(database, ["retention", "release", held.uuidString, "--reason", "Proceedings concluded"]).status == 0)
-        let notHeld = try Self.mashctl(database, ["retention", "release", held.uuidString, "--reason", "again"])
+        await #expect(try DeskTests.list(Self.mashctl(database, ["retention", "holds", "--format", "json"])).map { $0["referral"] as? String } == [held.uuidString.lowercased()])
+        #expect(try await Self.mashctl(database, ["retention", "release", held.uuidString]).status == 64)
+        #expect(try await Self.mashctl(database, ["retention", "release", held.uuidString, "--reason", "Proceedings concluded"]).status == 0)
+        let notHeld = try await Self.mashctl(database, ["retention", "release", held.uuidString, "--reason", "again"])
         #expect(notHeld.status == 1 && notHeld.stderr.contains("not under legal hold"))
-        #expect(try DeskTests.list(Self.mashctl(database, ["retention", "holds", "--format", "json"])).isEmpty)
-        let third = try Self.outcomes(Self.mashctl(database, ["retention", "run", "--config", config.path, "--format", "json"]))
+        await #expect(try DeskTests.list(Self.mashctl(database, ["retention", "holds", "--format", "json"])).isEmpty)
+        let third = try await Self.outcomes(Self.mashctl(database, ["retention", "run", "--config", config.path, "--format", "json"]))
         #expect(Self.counts(third)["nfaReferrals"] == [1, 0])
         #expect(try await Self.rows(store, about: held).filter { $0.key != "audit_log" }.values.allSatisfy { $0 == 0 })
-        let trail = try DeskTests.list(Self.mashctl(database, ["audit", "--referral", held.uuidString, "--format", "json"]))
+        let trail = try await DeskTests.list(Self.mashctl(database, ["audit", "--referral", held.uuidString, "--format", "json"]))
         #expect(trail.map { $0["action"] as? String } == ["decide", "hold", "release", "purge"])
         #expect(trail.map { $0["reason"] as? String }.dropFirst().dropLast() == ["Care proceedings LA-114", "Proceedings concluded"])
-        #expect(try Self.mashctl(database, ["audit", "verify"]).status == 0)
+        #expect(try await Self.mashctl(database, ["audit", "verify"]).status == 0)
         store.pool.close()
     }
 
@@ -186,21 +186,21 @@ struct RetentionTests {
         let second = try await Self.referral(setup, thresholds, "K-2", nhs: 910, outcome: .advice, daysAgo: 7 * 365)
         let other = try await Self.referral(setup, thresholds, "K-3", nhs: 911, outcome: .nfa, daysAgo: 3 * 365)
         let nhs = Fixtures.nhsNumber(910)
-        let holds = try DeskTests.list(Self.mashctl(setup.database, ["retention", "hold", "--nhs", nhs, "--reason", "Subject access request SAR-31", "--format", "json"]))
+        let holds = try await DeskTests.list(Self.mashctl(setup.database, ["retention", "hold", "--nhs", nhs, "--reason", "Subject access request SAR-31", "--format", "json"]))
         #expect(Set(holds.compactMap { $0["referral"] as? String }) == Set([first, second].map { $0.uuidString.lowercased() }))
-        #expect(try Self.mashctl(setup.database, ["retention", "hold", first.uuidString, "--nhs", nhs, "--reason", "x"]).status == 64, "an id or --nhs, not both")
+        #expect(try await Self.mashctl(setup.database, ["retention", "hold", first.uuidString, "--nhs", nhs, "--reason", "x"]).status == 64, "an id or --nhs, not both")
 
-        let csv = try Self.mashctl(setup.database, ["retention", "run", "--dry-run", "--format", "csv"]).stdout.split(separator: "\n")
+        let csv = try await Self.mashctl(setup.database, ["retention", "run", "--dry-run", "--format", "csv"]).stdout.split(separator: "\n")
         #expect(csv.first == "recordType,period,cutoff,purged,held" && csv.count == 6)
         #expect(csv.dropFirst().map { $0.split(separator: ",").enumerated().filter { $0.offset != 2 }.map(\.element).joined(separator: ",") } == [
             "nfaReferrals,2y,1,1", "decidedReferrals,6y,0,1", "deliveryHistory,1y,0,0", "quarantine,30d,0,-", "audit,never,0,-",
         ])
-        let ran = try Self.outcomes(Self.mashctl(setup.database, ["retention", "run", "--format", "json"]))
+        let ran = try await Self.outcomes(Self.mashctl(setup.database, ["retention", "run", "--format", "json"]))
         #expect(ran["nfaReferrals"]?["purged"] as? Int == 1 && ran["nfaReferrals"]?["held"] as? Int == 1 && ran["decidedReferrals"]?["held"] as? Int == 1)
         #expect(try await Self.rows(setup.store, about: other)["referrals"] == 0)
-        let released = try DeskTests.list(Self.mashctl(setup.database, ["retention", "release", "--nhs", nhs, "--reason", "SAR-31 answered", "--format", "json"]))
+        let released = try await DeskTests.list(Self.mashctl(setup.database, ["retention", "release", "--nhs", nhs, "--reason", "SAR-31 answered", "--format", "json"]))
         #expect(released.count == 2)
-        let audit = try DeskTests.list(Self.mashctl(setup.database, ["audit", "--format", "json"]))
+        let audit = try await DeskTests.list(Self.mashctl(setup.database, ["audit", "--format", "json"]))
         #expect(audit.filter { ["hold", "release"].contains($0["action"] as? String) }.allSatisfy {
             ($0["detail"] as? [String: Any])?["scope"] as? String == "child" && !"\($0)".contains(nhs)
         })
@@ -217,7 +217,7 @@ struct RetentionTests {
         // While another run holds the lock, a run does nothing and says so.
         let other = database.pool(maxConnections: 1)
         try await other.withConnection { try $0.query("SELECT pg_advisory_lock(1835102568, 2)") }
-        let blocked = try Self.mashctl(database, ["retention", "run", "--format", "json"])
+        let blocked = try await Self.mashctl(database, ["retention", "run", "--format", "json"])
         #expect(blocked.status == 0 && blocked.stderr.contains("another retention run is in progress") && blocked.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "[]")
         #expect(try await Fixtures.count(store) == 40)
         try await other.withConnection { try $0.query("SELECT pg_advisory_unlock(1835102568, 2)") }
@@ -227,9 +227,9 @@ struct RetentionTests {
         let purged = try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<2 {
                 group.addTask {
-                    let result = try Self.mashctl(database, ["retention", "run", "--format", "json"])
+                    let result = try await Self.mashctl(database, ["retention", "run", "--format", "json"])
                     guard result.status == 0 else { throw TestFailure("run failed: \(result.stderr)") }
-                    return try Self.outcomes(result)["nfaReferrals"]?["purged"] as? Int ?? 0
+                    return try await Self.outcomes(result)["nfaReferrals"]?["purged"] as? Int ?? 0
                 }
             }
             return try await group.reduce(0, +)
@@ -238,7 +238,7 @@ struct RetentionTests {
         #expect(try await Fixtures.count(store) == 0)
         let entries = try await Self.query(store, "SELECT count(*) AS n, count(DISTINCT referral_id) AS distinct_referrals FROM audit_log WHERE action = 'purge'")[0]
         #expect(try entries.require(Int.self, "n") == 40 && entries.require(Int.self, "distinct_referrals") == 40)
-        #expect(try Self.mashctl(database, ["audit", "verify"]).status == 0)
+        #expect(try await Self.mashctl(database, ["audit", "verify"]).status == 0)
         store.pool.close()
     }
 
@@ -252,14 +252,14 @@ struct RetentionTests {
         let notAMapping = try Self.configFile("  - 30d\n")
         defer { [bad, notAMapping].forEach { try? FileManager.default.removeItem(at: $0) } }
 
-        let refused = try Self.mashctl(setup.database, ["retention", "run", "--config", bad.path])
+        let refused = try await Self.mashctl(setup.database, ["retention", "run", "--config", bad.path])
         #expect(refused.status == 1)
         #expect(refused.stderr.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "\n").count == 1, "one line: \(refused.stderr)")
         for key in ["retention.nfaReferrals: must be at least 1y", "retention.quarantine", "retention.audit: can only be never", "retention.nfaReferal"] {
             #expect(refused.stderr.contains(key), "\(key) in \(refused.stderr)")
         }
-        #expect(try Self.mashctl(setup.database, ["retention", "run", "--config", notAMapping.path]).stderr.contains("retention: must be a mapping of settings"))
-        let missing = try Self.mashctl(setup.database, ["retention", "run", "--config", "/nonexistent/mashd.yaml"])
+        #expect(try await Self.mashctl(setup.database, ["retention", "run", "--config", notAMapping.path]).stderr.contains("retention: must be a mapping of settings"))
+        let missing = try await Self.mashctl(setup.database, ["retention", "run", "--config", "/nonexistent/mashd.yaml"])
         #expect(missing.status == 1 && missing.stderr.contains("cannot read the configuration file /nonexistent/mashd.yaml"))
         #expect(try await Fixtures.count(setup.store) == 1, "nothing deleted under a policy refused")
         setup.store.pool.close()
