@@ -90,10 +90,12 @@ struct IntakeAPITests {
         let wrongShape = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(#"{"reference": 7, "extra": true}"#.utf8))
         #expect(wrongShape.status == 400)
         #expect(wrongShape.json["type"] as? String == "/problems/invalid-shape")
+        let nulKey = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(#"{"a\u0000": true}"#.utf8))
+        #expect(nulKey.status == 400, "a key no store can keep is refused, not a fault")
         let huge = try await HTTP.send("POST", url, token: setup.policeToken, body: Data(repeating: UInt8(ascii: " "), count: (1 << 20) + 1))
         #expect(huge.status == 413)
         #expect(try await Fixtures.count(setup.store) == 0)
-        #expect(try await setup.store.quarantineEntries().count == 3, "the malformed, deep and wrong-shape bodies")
+        #expect(try await setup.store.quarantineEntries().count == 4, "the malformed, deep, wrong-shape and NUL-key bodies")
 
         _ = try await setup.store.disableAgency(id: "tvp")
         let fresh = try await setup.store.issueToken(agencyID: "tvp")
