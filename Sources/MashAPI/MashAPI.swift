@@ -55,6 +55,7 @@ public struct MashAPI: Sendable {
             .add(middleware: RateLimitMiddleware(limiter: rateLimiter))
         ReferralRoutes(store: store, validator: ReferralValidator(), thresholds: thresholds, bodyLimit: configuration.bodyLimit).register(on: v1)
         HubRoutes(store: store, safetyPoll: configuration.leaseSafetyPoll).register(on: v1)
+        router.refuseUnservedMethods()
         return router
     }
 }
