@@ -59,14 +59,15 @@ struct ObjectReader {
         return flag
     }
 
-    /// A whole number within `range`.
+    /// A whole number within `range`, however JSON writes it: `30`, `30.0` and `3e1`
+    /// are one number (as JSON Schema's `integer` has it).
     mutating func integer(_ key: String, required: Bool = false, range: ClosedRange<Int>) -> Int? {
         guard let value = value(key, required: required) else { return nil }
         guard case .number(let text) = value else {
             problems.wrongType(pointer.appending(key), expected: "a whole number", found: value)
             return nil
         }
-        guard let number = Int(text), range.contains(number) else {
+        guard let number = Double(text).flatMap({ Int(exactly: $0) }), range.contains(number) else {
             problems.invalid(pointer.appending(key), "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
