@@ -47,6 +47,7 @@ public struct MashAPI: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
         HealthRoutes(store: store, migrator: migrator, thresholds: thresholds, metrics: metrics).register(on: router)
+        OpenAPIRoute().register(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(
                 cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime),
