@@ -42,7 +42,7 @@ struct ObjectReader {
             problems.invalid(pointer(), "is longer than \(maxLength) characters")
         } else if text.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? text.utf8.contains(0) {
             problems.invalid(pointer(), "must not contain NUL characters")
-        } else if required && text.allSatisfy(\.isWhitespace) {
+        } else if required && text.isBlank {
             problems.invalid(pointer(), "must not be empty")
         } else {
             return text
@@ -126,4 +126,10 @@ struct ObjectReader {
             problems.shape(pointer.appending(member.key), "is not a known field")
         }
     }
+}
+
+extension String {
+    /// Nothing but white space (Unicode's White_Space, scalar by scalar, as JSON
+    /// Schema's patterns see it): a combining mark on a space is not blank.
+    var isBlank: Bool { unicodeScalars.allSatisfy(\.properties.isWhitespace) }
 }
