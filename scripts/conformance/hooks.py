@@ -5,9 +5,11 @@ referral document cannot be: check digits (NHS number, UPN) and dates judged
 against today (a date of birth in the past 25 years, a due date at most 10
 months ahead, submittedAt not ahead of our clock). For those, the description
 names a format and these strategies generate values that keep the rule, so that
-schemathesis' valid cases are valid. References are unique per agency (per
-referral for updates): a repeated one with a different document is a correct
-422, so each valid reference sent is made fresh.
+schemathesis' valid cases are valid. Schemathesis also reuses times from earlier
+answers (a lease's expiry, a deadline) wherever a date-time fits, so a
+submittedAt ahead of now is put back to now before sending. References are
+unique per agency (per referral for updates): a repeated one with a different
+document is a correct 422, so each valid reference sent is made fresh.
 """
 import datetime
 import itertools
@@ -65,8 +67,19 @@ REFERENCE = re.compile(r"\A[A-Za-z0-9._:/-]{1,64}\Z")
 _sent = itertools.count()
 
 
+def _is_ahead(text):
+    try:
+        return datetime.datetime.fromisoformat(text.upper()) > datetime.datetime.now(datetime.timezone.utc)
+    except (TypeError, ValueError):
+        return False
+
+
 @schemathesis.hook
 def before_call(context, case, kwargs):
     body = case.body
-    if isinstance(body, dict) and isinstance(body.get("reference"), str) and REFERENCE.match(body["reference"]):
+    if not isinstance(body, dict):
+        return
+    if isinstance(body.get("reference"), str) and REFERENCE.match(body["reference"]):
         body["reference"] = f"st-{next(_sent)}-{uuid.uuid4().hex[:12]}"
+    if isinstance(body.get("submittedAt"), str) and _is_ahead(body["submittedAt"]):
+        body["submittedAt"] = datetime.datetime.now(datetime.timezone.utc).isoformat()
