@@ -15,7 +15,7 @@ struct OpenAPITests {
     }
 
     @Test func mashdServesItWithoutAToken() async throws {
-        let daemon = try await DaemonProcess(databaseURL: try await TestCluster.freshDatabase().connectionString)
+        let daemon = try await DaemonProcess(database: try await TestCluster.freshDatabase())
         let response = try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("v1/openapi.json"), contentType: nil)
         #expect(response.status == 200)
         #expect(response.headers["content-type"] == "application/json")
