@@ -230,6 +230,9 @@ public enum OpenAPIDocument {
                   "403": {
                     "$ref": "#/components/responses/Forbidden"
                   },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
                   "500": {
                     "$ref": "#/components/responses/InternalError"
                   },
@@ -313,6 +316,9 @@ public enum OpenAPIDocument {
                   "403": {
                     "$ref": "#/components/responses/Forbidden"
                   },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
+                  },
                   "500": {
                     "$ref": "#/components/responses/InternalError"
                   },
@@ -390,6 +396,9 @@ public enum OpenAPIDocument {
                   },
                   "403": {
                     "$ref": "#/components/responses/Forbidden"
+                  },
+                  "429": {
+                    "$ref": "#/components/responses/RateLimited"
                   },
                   "500": {
                     "$ref": "#/components/responses/InternalError"
@@ -2063,11 +2072,31 @@ public enum OpenAPIDocument {
                 }
               },
               "Forbidden": {
-                "description": "/problems/forbidden: a token of the wrong kind (agency or hub), or a disabled agency.",
+                "description": "/problems/forbidden: a token of the wrong kind (agency or hub), or a disabled agency; /problems/certificate-mismatch: with mutual TLS, the client certificate does not name the token's agency or hub.",
                 "content": {
                   "application/problem+json": {
                     "schema": {
                       "$ref": "#/components/schemas/Problem"
+                    }
+                  }
+                }
+              },
+              "RateLimited": {
+                "description": "/problems/rate-limited: the agency is over its allowance of requests a minute (limits.agencyRequestsPerMinute, across all its tokens); nothing was stored.",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Problem"
+                    }
+                  }
+                },
+                "headers": {
+                  "Retry-After": {
+                    "required": true,
+                    "description": "Seconds to wait before retrying.",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 0
                     }
                   }
                 }
