@@ -117,6 +117,6 @@ let package = Package(
             name: "MashStoreTests",
             dependencies: ["MashConfig", "MashStore", "MashDomain", "MashTriage", "MashTesting"]
         ),
-        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashStore", "MashDomain", "MashTriage", "LocalCluster"]),
+        .testTarget(name: "ProgramTests", dependencies: ["MashTesting", "MashAPI", "MashStore", "MashDomain", "MashTriage", "LocalCluster"]),
     ]
 )

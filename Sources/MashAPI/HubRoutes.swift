@@ -148,7 +148,8 @@ struct HubRoutes {
     }
 }
 
-/// A screening decision as recorded: what the referrer will see.
+/// A screening decision as recorded: what the referrer will see, `feedback` null
+/// when none was given (as in the referrer's view).
 struct DecisionBody: Encodable {
     let referralId: String
     let outcome: String
@@ -160,6 +161,17 @@ struct DecisionBody: Encodable {
         outcome = decision.outcome
         decidedAt = decision.decidedAt
         feedback = decision.feedback
+    }
+
+    enum CodingKeys: String, CodingKey { case referralId, outcome, decidedAt, feedback }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(referralId, forKey: .referralId)
+        try container.encode(outcome, forKey: .outcome)
+        try container.encode(decidedAt, forKey: .decidedAt)
+        // `encode`, not the synthesised `encodeIfPresent`, which would leave it out.
+        try container.encode(feedback, forKey: .feedback)
     }
 }
 

@@ -47,6 +47,7 @@ public struct MashAPI: Sendable {
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
         HealthRoutes(store: store, migrator: migrator, thresholds: thresholds, metrics: metrics).register(on: router)
+        OpenAPIRoute().register(on: router)
         let v1 = router.group("v1")
             .add(middleware: AuthenticationMiddleware(
                 cache: PrincipalCache(store: store, lifetime: configuration.tokenCacheLifetime),
@@ -55,6 +56,7 @@ public struct MashAPI: Sendable {
             .add(middleware: RateLimitMiddleware(limiter: rateLimiter))
         ReferralRoutes(store: store, validator: ReferralValidator(), thresholds: thresholds, bodyLimit: configuration.bodyLimit).register(on: v1)
         HubRoutes(store: store, safetyPoll: configuration.leaseSafetyPoll).register(on: v1)
+        router.refuseUnservedMethods()
         return router
     }
 }

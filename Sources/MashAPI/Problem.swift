@@ -55,6 +55,11 @@ public struct Problem: Error, HTTPResponseError, Sendable {
 
     static let notFound = Problem(.notFound, "not-found", "Not found", detail: "There is nothing here that this token may see.")
 
+    /// The path exists but does not serve this method; `allow` lists those it does.
+    static func methodNotAllowed(allow: String) -> Problem {
+        Problem(.methodNotAllowed, "method-not-allowed", "Method not allowed", detail: "This path does not accept that method.", headers: [.allow: allow])
+    }
+
     static func unavailable(retryAfter seconds: Int) -> Problem {
         Problem(
             .serviceUnavailable, "unavailable", "Temporarily unavailable",

@@ -3,7 +3,7 @@ import Logging
 import Postgres
 
 /// Turns every error a route throws into a problem+json response: database outages
-/// into 503 with `Retry-After`, Hummingbird's own HTTP errors (404, 405, 413...)
+/// into 503 with `Retry-After`, Hummingbird's own HTTP errors (404, 413...)
 /// into problems of the same status, and anything unexpected into a logged 500
 /// whose body reveals nothing.
 struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
@@ -17,8 +17,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as PostgresError where error.isUnavailable {
             context.logger.warning("database unavailable", metadata: ["error.code": "\(error.code)"])
             throw Problem.unavailable(retryAfter: retryAfterSeconds)
+        } catch let error as any HTTPResponseError where error.status == .notFound {
+            throw Problem.notFound
         } catch let error as any HTTPResponseError {
-            throw Problem(error.status, error.status.code == 404 ? "not-found" : "http-\(error.status.code)", error.status.reasonPhrase, detail: Self.detail(for: error.status))
+            throw Problem(error.status, "http-\(error.status.code)", error.status.reasonPhrase, detail: Self.detail(for: error.status))
         } catch {
             // Log the type only: an error's description may quote data from the request.
             context.logger.error("request failed", metadata: ["error.type": "\(type(of: error))"])
@@ -28,8 +30,6 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 
     static func detail(for status: HTTPResponse.Status) -> String {
         switch status.code {
-        case 404: "There is nothing here that this token may see."
-        case 405: "This path does not accept that method."
         case 413: "The request body is larger than this server accepts."
         default: status.reasonPhrase
         }

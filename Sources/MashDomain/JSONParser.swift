@@ -2,7 +2,7 @@
 ///
 /// Beyond the grammar it refuses what a lenient parser would quietly accept:
 /// nesting deeper than `maxDepth`, duplicate keys in an object, invalid UTF-8,
-/// escaped lone surrogates and unescaped control characters. Work is linear in the
+/// escaped lone surrogates, unescaped control characters and NUL in a key. Work is linear in the
 /// input and recursion is bounded by `maxDepth`, so no input can exhaust the stack.
 public struct JSONParser: Sendable {
     public let maxDepth: Int
@@ -88,6 +88,8 @@ private struct Scanner {
             let keyStart = position
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
             let key = try parseString()
+            // No store of ours can keep a NUL (nor quote a key holding one in a problem).
+            guard !key.utf8.contains(0) else { throw error("NUL character in an object key", at: keyStart) }
             // Small objects, nearly all of them, are checked by a scan; larger ones
             // through a set, so that an object of thousands of keys stays linear.
             let isDuplicate: Bool

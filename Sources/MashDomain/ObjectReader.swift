@@ -42,7 +42,7 @@ struct ObjectReader {
             problems.invalid(pointer(), "is longer than \(maxLength) characters")
         } else if text.utf8.withContiguousStorageIfAvailable({ $0.contains(0) }) ?? text.utf8.contains(0) {
             problems.invalid(pointer(), "must not contain NUL characters")
-        } else if required && text.allSatisfy(\.isWhitespace) {
+        } else if required && text.isBlank {
             problems.invalid(pointer(), "must not be empty")
         } else {
             return text
@@ -59,14 +59,15 @@ struct ObjectReader {
         return flag
     }
 
-    /// A whole number within `range`.
+    /// A whole number within `range`, however JSON writes it: `30`, `30.0` and `3e1`
+    /// are one number (as JSON Schema's `integer` has it).
     mutating func integer(_ key: String, required: Bool = false, range: ClosedRange<Int>) -> Int? {
         guard let value = value(key, required: required) else { return nil }
         guard case .number(let text) = value else {
             problems.wrongType(pointer.appending(key), expected: "a whole number", found: value)
             return nil
         }
-        guard let number = Int(text), range.contains(number) else {
+        guard let number = Double(text).flatMap({ Int(exactly: $0) }), range.contains(number) else {
             problems.invalid(pointer.appending(key), "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
             return nil
         }
@@ -125,4 +126,10 @@ struct ObjectReader {
             problems.shape(pointer.appending(member.key), "is not a known field")
         }
     }
+}
+
+extension String {
+    /// Nothing but white space (Unicode's White_Space, scalar by scalar, as JSON
+    /// Schema's patterns see it): a combining mark on a space is not blank.
+    var isBlank: Bool { unicodeScalars.allSatisfy(\.properties.isWhitespace) }
 }

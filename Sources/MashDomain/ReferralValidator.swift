@@ -144,7 +144,7 @@ private struct ValidationRun {
         let immediateDanger = document.bool("immediateDanger")
         let detail = document.string("detail", required: true, maxLength: limits.maxFreeText)
         document.finish()
-        if let detail, detail.allSatisfy(\.isWhitespace), !document.hasProblem(at: "detail") {
+        if let detail, detail.isBlank, !document.hasProblem(at: "detail") {
             problems.invalid(JSONPointer.root.appending("detail"), "is blank: say what has changed")
         }
         guard let reference, let concerns, let detail else { return nil }
@@ -222,7 +222,7 @@ private struct ValidationRun {
 
     /// A child needs a family name (or to be unborn) and a date of birth or due date.
     private func checkIdentity(of child: Child, in object: ObjectReader) {
-        let hasFamilyName = child.familyName.map { !$0.allSatisfy(\.isWhitespace) } ?? false
+        let hasFamilyName = child.familyName.map { !$0.isBlank } ?? false
         if !hasFamilyName && !child.isUnborn && !object.hasProblem(at: "familyName") {
             problems.invalid(object.pointer.appending("familyName"), "is required unless the child is unborn")
         }

@@ -20,6 +20,9 @@ struct HubRequestTests {
     @Test func aLeaseRequestReadsEachFieldWithinItsBounds() throws {
         let read = try LeaseRequest.read(Array(#"{"max": 100, "waitSeconds": 30, "leaseSeconds": 30}"#.utf8)).get()
         #expect(read == LeaseRequest(max: 100, waitSeconds: 30, leaseSeconds: 30))
+        // A whole number written with a fraction or an exponent is still that number.
+        let written = try LeaseRequest.read(Array(#"{"max": 2.0, "waitSeconds": 1e1, "leaseSeconds": 3.6E3}"#.utf8)).get()
+        #expect(written == LeaseRequest(max: 2, waitSeconds: 10, leaseSeconds: 3600))
     }
 
     @Test(arguments: [

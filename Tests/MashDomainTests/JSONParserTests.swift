@@ -204,6 +204,12 @@ struct JSONParserRejectionTests {
         #expect(error?.description.contains("Amira") == false)
     }
 
+    @Test func rejectsANulInAKeyButNotInAValue() {
+        // A key holding NUL could not be kept: jsonb refuses it, and a refused document's problems name the key.
+        #expect(failure(#"{"ok": 1, "a\u0000b": 1}"#)?.offset == 10)
+        #expect(failure(#"{"a": "b\u0000c"}"#) == nil)
+    }
+
     @Test func rejectsNestingDeeperThanMaxDepth() {
         // One level too deep: the 17th bracket is refused.
         #expect(failure(String(repeating: "[", count: 17) + String(repeating: "]", count: 17))?.offset == 16)

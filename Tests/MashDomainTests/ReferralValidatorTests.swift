@@ -604,11 +604,18 @@ struct RequiredFieldTests {
     }
 
     @Test(arguments: [("/reference", ""), ("/reference", "   "), ("/referrer/name", ""), ("/referrer/name", " \t "),
-                      ("/concerns/0/category", "")])
+                      ("/referrer/name", "\u{A0}\u{2003}\u{3000}"), ("/concerns/0/category", "")])
     func blankRequiredStrings(_ pointer: String, _ value: String) throws {
         let rejection = try reject(validDocument(setting: pointer, to: value))
         #expect(rejection.kind == .invalid)
         #expect(pointers(rejection.problems) == [pointer])
+    }
+
+    @Test func blankMeansWhiteSpaceScalarByScalar() throws {
+        // As a JSON Schema pattern (so docs/openapi.json) sees it: a combining mark
+        // on a space is a mark, not white space.
+        _ = try accept(validDocument(setting: "/referrer/name", to: " \u{301}"))
+        _ = try accept(validDocument(setting: "/children/0/familyName", to: " \u{301}"))
     }
 
     @Test(arguments: ["TVP 123", "TVP#1", "réf-1", "a,b", "TVP\t1", "TVP-1\n", "😀"])

@@ -207,6 +207,11 @@ struct DeliveryTests {
         let foreign = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/early-help/referrals/\(id)/decision"),
                                           token: elsewhere, body: Data(decision.utf8))
         #expect(foreign.status == 404, "another hub's referral is not there for it")
+
+        let quiet = try await Self.post(daemon, setup, "D-2", n: 21)
+        let unexplained = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/\(Self.hub)/referrals/\(quiet)/decision"),
+                                              token: setup.hubToken, body: Data(#"{"outcome": "nfa", "reason": "No role for children's services"}"#.utf8))
+        #expect(unexplained.status == 200 && unexplained.text.contains(#""feedback":null"#), "no feedback is null, as the referrer sees it")
     }
 
     @Test func aReferralNobodyTakesWithinTheDeliveryWindowIsUndeliveredButStillOffered() async throws {
