@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOHTTP1
 import Postgres
 
 /// Turns every error a route throws into a problem+json response: database outages
@@ -17,10 +18,19 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch let error as PostgresError where error.isUnavailable {
             context.logger.warning("database unavailable", metadata: ["error.code": "\(error.code)"])
             throw Problem.unavailable(retryAfter: retryAfterSeconds)
+        } catch is HTTPParserError {
+            // The body broke off or broke the HTTP framing while the route read it.
+            throw Problem(.badRequest, "malformed-http", "Malformed HTTP request", detail: "The request could not be read as HTTP/1.1.")
         } catch let error as any HTTPResponseError where error.status == .notFound {
             throw Problem.notFound
         } catch let error as any HTTPResponseError {
             throw Problem(error.status, "http-\(error.status.code)", error.status.reasonPhrase, detail: Self.detail(for: error.status))
+        } catch let error as PostgresError {
+            // The code and SQLSTATE only: the message may quote data from the request.
+            context.logger.error("request failed", metadata: [
+                "error.type": "PostgresError", "error.code": "\(error.code)", "sqlState": "\(error.sqlState ?? "none")",
+            ])
+            throw Problem.internalError
         } catch {
             // Log the type only: an error's description may quote data from the request.
             context.logger.error("request failed", metadata: ["error.type": "\(type(of: error))"])

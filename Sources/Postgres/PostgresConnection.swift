@@ -53,8 +53,12 @@ public final class PostgresConnection {
     /// named `postgres-N` (or `postgres-listener`).
     public static var currentThreadName: String { ConfinementThread.currentName }
 
-    /// True once libpq has noticed the connection is no longer usable.
-    public var isBroken: Bool { PQstatus(raw) != CONNECTION_OK }
+    /// True once libpq has noticed the connection is no longer usable, or a
+    /// statement failed without the server saying why (see `error(from:)`).
+    public var isBroken: Bool { lost || PQstatus(raw) != CONNECTION_OK }
+    /// Set when a failure showed the connection cannot be trusted though libpq's
+    /// status has not caught up: the pool then discards it.
+    private var lost = false
 
     /// Runs one statement with bound parameters (`$1`, `$2`, ...; `nil` is NULL) and
     /// returns its rows, read in binary format.
@@ -173,7 +177,8 @@ public final class PostgresConnection {
 
     private func collect(_ result: OpaquePointer?) throws -> PostgresRows {
         guard let result else {
-            throw PostgresError(code: isBroken ? .connectionLost : .server, message: Self.clientMessage(raw))
+            lost = true
+            throw PostgresError(code: .connectionLost, message: Self.clientMessage(raw))
         }
         defer { PQclear(result) }
         let status = PQresultStatus(result)
@@ -207,7 +212,11 @@ public final class PostgresConnection {
         }
         let sqlState = field("C")
         let message = field("M") ?? Self.clientMessage(raw)
-        if sqlState == nil && isBroken {
+        // Every error the server reports carries a SQLSTATE; one without came from
+        // libpq itself, which means the conversation with the server failed (seen:
+        // a server killed mid-statement, before libpq's status said so).
+        if sqlState == nil {
+            lost = true
             return PostgresError(code: .connectionLost, message: message)
         }
         return PostgresError(code: .server, message: message, sqlState: sqlState, detail: field("D"), constraint: field("n"))

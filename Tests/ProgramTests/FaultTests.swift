@@ -96,19 +96,22 @@ struct FaultTests {
 }
 
 extension FaultTests {
+    /// These runs are about faults, not the agency's rate limit: lift it.
+    static let unlimited = ["--limits-agency-requests-per-minute", "1000000"]
+
     /// Issue 7's kill run: mashd SIGKILLed every 10 s, 10 times, while clients post
     /// and retry; a new mashd starts after each kill. Every acknowledged referral is
     /// stored exactly once.
     @Test func tenSigkillsTenSecondsApartLoseAndDuplicateNothing() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
-        let current = Shared(try await DaemonProcess(database: setup.database))
+        let current = Shared(try await DaemonProcess(database: setup.database, arguments: Self.unlimited))
         let clients = RetryingClients()
         let load = Task { await clients.run(count: 8, prefix: "K10", token: setup.policeToken) { current.withLock { $0.baseURL } } }
         for _ in 0..<10 {
             try await Task.sleep(for: .seconds(10))
             let old = current.withLock { $0 }
             await old.kill()
-            let next = try await DaemonProcess(database: setup.database)
+            let next = try await DaemonProcess(database: setup.database, arguments: Self.unlimited)
             current.withLock { $0 = next }
         }
         try await Task.sleep(for: .seconds(2))
@@ -135,7 +138,7 @@ extension FaultTests {
         defer { TestCluster.discard(cluster) }
         let setup = try await Fixtures.setup(database)
         setup.store.pool.close()  // its connections would die with the server
-        let daemon = try await DaemonProcess(database: database)
+        let daemon = try await DaemonProcess(database: database, arguments: Self.unlimited)
         let clients = RetryingClients()
         let load = Task { await clients.run(count: 6, prefix: "PG5", token: setup.policeToken) { daemon.baseURL } }
         var recoveries: [Duration] = []

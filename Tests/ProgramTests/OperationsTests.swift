@@ -239,7 +239,7 @@ struct OperationsTests {
         waiting.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
         #expect(waiting.response(within: 1.5) == nil, "not served while two connections are open")
         held[0].close()
-        let answer = waiting.response(within: 5)
+        let answer = waiting.response(within: 10)
         #expect(answer?.hasPrefix("HTTP/1.1 200") == true, "served once one closed: \(answer ?? "nothing")")
         held[1].close()
         waiting.close()
