@@ -22,6 +22,7 @@ struct SystemdService: Service {
     /// Called once the server listens.
     func ready(listening: String) {
         notifier.notify("READY=1", "STATUS=serving on \(listening)")
+        health.serving()
     }
 
     func run() async throws {
@@ -32,6 +33,10 @@ struct SystemdService: Service {
             }
             let half = interval / 2
             var databaseWasUp = true
+            // systemd's watchdog runs from READY on, and so do the pings.
+            while !health.isServing && !Task.isShuttingDownGracefully && !Task.isCancelled {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: .milliseconds(50)) }
+            }
             while !Task.isShuttingDownGracefully && !Task.isCancelled {
                 let probe = await Self.probe(store, within: half)
                 switch probe {

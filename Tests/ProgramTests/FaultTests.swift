@@ -127,6 +127,7 @@ extension FaultTests {
         }
         #expect(stored.count == acks.count, "exactly once: \(stored.count) stored for \(acks.count) acknowledged")
         #expect(Dictionary(stored, uniquingKeysWith: { first, _ in first }) == acks, "none lost, each with the id acknowledged")
+        print("SIGKILL run: 10 kills, \(acks.count) referrals acknowledged, \(stored.count) stored, statuses \(clients.statuses.withLock { $0 })")
     }
 
     /// Issue 7's restart run: PostgreSQL killed (immediate stop) and started five
