@@ -15,6 +15,18 @@ extension Store {
     /// `{"referral": ID, "hub": HUB, "rag": RAG}`.
     public static let escalationsChannel = "mash_escalations"
 
+    /// The SET clause, for a statement that gives a referral a new deadline (the
+    /// bound parameter `deadline`), that takes back its escalation when the new
+    /// deadline has not passed: the `overdue` flag goes and the watch will look
+    /// at it again when the new deadline passes.
+    static func settingDeadline(_ deadline: String) -> String {
+        """
+        deadline = \(deadline),
+        escalated_at = CASE WHEN \(deadline) > now() THEN NULL ELSE escalated_at END,
+        flags = CASE WHEN \(deadline) > now() THEN flags - 'overdue' ELSE flags END
+        """
+    }
+
     /// Escalates every open referral whose deadline has passed and that has not
     /// been escalated yet: flags it `overdue`, records `escalated` in its delivery
     /// history and notifies `mash_escalations`, all in one statement. Rows another

@@ -40,7 +40,8 @@ extension Store {
                 let newLevel = level ?? current.triage.level, newRAG = rag ?? current.triage.rag
                 let deadline = engine.deadline(for: newRAG, arrivedAt: current.summary.receivedAt)
                 let updated = try ReferralSummary(row: connection.query("""
-                    UPDATE referrals SET level = $2, rag = $3, deadline = $4 WHERE id = $1 RETURNING \(ReferralSummary.columns)
+                    UPDATE referrals SET level = $2, rag = $3, \(Self.settingDeadline("$4::timestamptz"))
+                    WHERE id = $1 RETURNING \(ReferralSummary.columns)
                     """, [id, newLevel, newRAG.rawValue, deadline])[0])
                 try Self.appendAudit([AuditEvent(.rerate, referral: id, reason: reason, detail: [
                     "fromLevel": String(current.triage.level), "toLevel": String(newLevel),
@@ -70,7 +71,7 @@ extension Store {
                         SELECT id, 'released', hub_id, lease_id, current_user, '{"because": "routed"}'
                         FROM referrals WHERE id = $1 AND status = 'leased'
                     )
-                    UPDATE referrals SET hub_id = $2, deadline = $3, assigned_to = NULL, assigned_at = NULL,
+                    UPDATE referrals SET hub_id = $2, \(Self.settingDeadline("$3::timestamptz")), assigned_to = NULL, assigned_at = NULL,
                            status = CASE WHEN undelivered_at IS NULL THEN 'queued' ELSE 'undelivered' END,
                            lease_expires_at = CASE WHEN status = 'leased' THEN now() ELSE lease_expires_at END
                     WHERE id = $1 RETURNING \(ReferralSummary.columns)
