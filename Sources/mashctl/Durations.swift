@@ -1,15 +1,16 @@
 import ArgumentParser
 import Foundation
+import MashConfig
 import MashDomain
 
-/// A length of time written as a number and a unit: `30s`, `90m`, `36h`, `5d`, `12w`.
+/// A length of time written as a number and a unit, as mashd's configuration
+/// writes it (`SettingDuration`): `30s`, `90m`, `36h`, `5d`, `12w`, `1y`.
 struct DurationArgument: ExpressibleByArgument {
     let duration: Duration
 
     init?(argument: String) {
-        let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800]
-        guard let unit = argument.last.flatMap({ units[$0] }), let count = Int64(argument.dropLast()), count > 0 else { return nil }
-        duration = .seconds(count * unit)
+        guard let duration = SettingDuration.parse(argument) else { return nil }
+        self.duration = duration
     }
 
     static var defaultCompletionKind: CompletionKind { .default }
@@ -32,11 +33,5 @@ struct ExpiryArgument: ExpressibleByArgument {
 
 extension Duration {
     /// `5d`, `36h`, `90m` or `30s`: the largest unit that divides it exactly.
-    var compactDescription: String {
-        let seconds = components.seconds
-        for (unit, size) in [("d", Int64(86_400)), ("h", 3600), ("m", 60)] where seconds % size == 0 {
-            return "\(seconds / size)\(unit)"
-        }
-        return "\(seconds)s"
-    }
+    var compactDescription: String { SettingDuration.format(self) }
 }
