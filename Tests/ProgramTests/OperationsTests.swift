@@ -75,10 +75,14 @@ struct OperationsTests {
         }
         let down = try #require(outage.firstIndex { $0.contains("the database is unreachable") }, "\(outage)")
         #expect(outage[down...].filter { $0 == "WATCHDOG=1" }.count >= 2, "pings go on during an outage: \(outage)")
+        let readyz = daemon.baseURL.appendingPathComponent("readyz")
+        #expect(try await HTTP.send("GET", readyz, contentType: nil).status == 503, "not ready while the database is down")
+        #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).status == 200, "but alive")
 
         try cluster.start()
         let back = notify.receive(for: .seconds(15)) { $0.contains { $0.contains("the database is back") } }
         #expect(back.contains { $0.contains("the database is back") }, "\(back)")
+        #expect(try await HTTP.send("GET", readyz, contentType: nil).status == 200, "ready again")
 
         #expect(await daemon.terminate() == 0)
         #expect(notify.receive(for: .seconds(1)).contains { $0.hasPrefix("STOPPING=1") })
