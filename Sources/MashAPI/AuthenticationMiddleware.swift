@@ -15,7 +15,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-              case let secret = header.dropFirst("Bearer ".count).trimmingCharacters(in: .whitespaces),
+              case let secret = String(header.dropFirst("Bearer ".count).trimmingOptionalWhitespace),
               !secret.isEmpty, secret.utf8.count <= 256,
               let principal = try await cache.principal(for: secret)
         else { throw Problem.unauthorized }
