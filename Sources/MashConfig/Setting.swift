@@ -45,6 +45,7 @@ public struct Setting: Sendable {
         text("host", \.host, reloadable: false),
         integer("port", \.port, 0...65_535, reloadable: false),
         integer("poolSize", \.poolSize, 1...1000, reloadable: false),
+        integer("batchWriters", \.batchWriters, 1...64, reloadable: false),
         choice("logFormat", \.logFormat, reloadable: true),
         choice("logLevel", \.logLevel, reloadable: true),
         duration("gracePeriod", \.gracePeriod, reloadable: false),

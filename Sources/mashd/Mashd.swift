@@ -5,6 +5,8 @@ import Logging
 import MashAPI
 import MashConfig
 import MashStore
+import NIOCore
+import NIOPosix
 import Postgres
 
 /// `mashd`: the long-running daemon (CONTRACT §1, §6).
@@ -44,6 +46,8 @@ struct Mashd: AsyncParsableCommand {
     var port: String?
     @Option(help: "Database connections in the pool (poolSize; default 16).")
     var poolSize: String?
+    @Option(help: "Batches of referrals, and of acks, written at once (batchWriters; default 1).")
+    var batchWriters: String?
     @Option(help: "text or json (logFormat).")
     var logFormat: String?
     @Option(help: "trace, debug, info, notice, warning, error or critical (logLevel).")
@@ -70,7 +74,7 @@ struct Mashd: AsyncParsableCommand {
     /// The flags given, by the setting they set.
     var flagValues: [String: String] {
         let flags: [(String, String?)] = [
-            ("databaseURL", databaseURL), ("host", host), ("port", port), ("poolSize", poolSize),
+            ("databaseURL", databaseURL), ("host", host), ("port", port), ("poolSize", poolSize), ("batchWriters", batchWriters),
             ("logFormat", logFormat), ("logLevel", logLevel), ("gracePeriod", gracePeriod),
             ("tls.certificate", tlsCertificate), ("tls.key", tlsKey), ("tls.clientCA", tlsClientCa),
             ("limits.bodyBytes", limitsBodyBytes), ("limits.connections", limitsConnections),
@@ -84,6 +88,16 @@ struct Mashd: AsyncParsableCommand {
     func loader() -> ConfigurationLoader {
         let environment = ProcessInfo.processInfo.environment
         return ConfigurationLoader(path: config ?? environment["MASH_CONFIG"], environment: environment, flags: flagValues)
+    }
+
+    /// Runs Swift concurrency's jobs on NIO's event loop threads, the ones that
+    /// serve the sockets, instead of on a second pool of threads, so that a request
+    /// does not hop between threads on its way through the handlers (A/B runs of
+    /// intake: about 5% more referrals a second for the same CPU). Nothing mashd
+    /// runs in a task blocks: libpq's calls wait on their connections' own threads.
+    static func main() async {
+        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        await main(nil)
     }
 
     mutating func run() async throws {
@@ -124,7 +138,7 @@ struct Mashd: AsyncParsableCommand {
             ),
             maxConnections: settings.poolSize
         )
-        let store = Store(pool: pool)
+        let store = Store(pool: pool, batching: Store.Batching(maxConcurrentBatches: settings.batchWriters))
         let migrator = Migrator()
         do {
             try await Self.waitForDatabase(store: store, migrator: migrator, migrate: dev, logger: logger)
