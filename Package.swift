@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // For bench/DeliveryBench's latency percentiles only.
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .systemLibrary(
@@ -98,6 +100,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "delivery-bench",
+            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "bench/DeliveryBench"
         ),
         .executableTarget(

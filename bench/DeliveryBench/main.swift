@@ -1,15 +1,23 @@
-// delivery-bench: hub delivery measured over HTTP against a running mashd, from
-// plain threads with blocking keep-alive connections (see HTTPConnection).
+// delivery-bench: hub delivery and intake measured over HTTP against a running
+// mashd, from plain threads with blocking keep-alive connections (see
+// HTTPConnection). Latencies go into HdrHistograms (see Latencies).
 //
-//   delivery-bench wakeup PORT AGENCY_TOKEN HUB_TOKEN HUB DOCUMENT TAG RATE SECONDS CONSUMERS
+//   delivery-bench wakeup PORT AGENCY_TOKEN HUB_TOKEN HUB DOCUMENT TAG RATE SECONDS CONSUMERS [each|together]
 //     CONSUMERS hub systems long-poll the hub (max 10, waitSeconds 2) and ack what
-//     they get, while referrals are POSTed at a constant RATE per second for
-//     SECONDS, each at its scheduled time (open loop: a late send counts against
-//     us, no coordinated omission). The wake-up latency of a referral runs from
-//     its scheduled send time to the moment its lease response reached a
-//     consumer. DOCUMENT holds @REFERENCE@; each referral's children get a
-//     family name and NHS numbers of their own, as in bench/intake.lua.
-//     Prints "WAKEUP ...".
+//     they get, one request per referral (`each`, the default) or per batch
+//     (`together`), while referrals are POSTed at a constant RATE per second for
+//     SECONDS (see ConstantArrival: each at its scheduled time, open loop). The
+//     wake-up latency of a referral runs from its scheduled send time to the
+//     moment its lease response reached a consumer. DOCUMENT holds @REFERENCE@;
+//     each referral's children get a family name and NHS numbers of their own,
+//     as in bench/intake.lua (see Referrals). Prints "WAKEUP ...".
+//   delivery-bench intake PORT AGENCY_TOKEN DOCUMENT TAG RATE SECONDS [CONNECTIONS]
+//     The same referrals POSTed at a constant RATE per second for SECONDS over
+//     CONNECTIONS connections (default 64), nothing else. A referral's latency
+//     runs from its scheduled send time to its answer, so a late send counts
+//     (no coordinated omission); send_lag is how late it went. Prints
+//     "INTAKE rate= seconds= connections= sent= ok= errors= achieved_rps=
+//     p50_ms= p90_ms= p99_ms= p999_ms= max_ms= send_lag_p50_ms= ...".
 //   delivery-bench drain PORT HUB_TOKEN HUB BATCH CONSUMERS [each|together]
 //     CONSUMERS hub systems lease BATCH at a time and ack each lease (`each`, the
 //     default: POST .../leases/{id}/ack) or the whole batch at once (`together`:
@@ -95,39 +103,8 @@ func consume(
     return (acked, errors)
 }
 
-/// Nearest-rank percentile of sorted values.
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    guard !sorted.isEmpty else { return .nan }
-    return sorted[max(0, min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1))]
-}
-
-/// A valid NHS number near `base` (modulus 11), as bench/intake.lua makes them.
-func nhsNumber(_ base: Int) -> String {
-    var base = base
-    while true {
-        let number = base % 1_000_000_000
-        var sum = 0, rest = number
-        for weight in 2...10 {
-            sum += (rest % 10) * weight
-            rest /= 10
-        }
-        let check = (11 - sum % 11) % 11
-        if check != 10 { return String(format: "%09d%d", number, check) }
-        base += 1
-    }
-}
-
-func letters(_ n: Int) -> String {
-    var n = n, out = ""
-    for _ in 0..<6 {
-        out.append(Character(UnicodeScalar(UInt8(97 + n % 26))))
-        n /= 26
-    }
-    return out
-}
-
 let arguments = Array(CommandLine.arguments.dropFirst())
-guard let mode = arguments.first else { fail("usage: delivery-bench wakeup|drain|consume ...") }
+guard let mode = arguments.first else { fail("usage: delivery-bench wakeup|intake|drain|hold|consume ...") }
 func argument(_ index: Int) -> String {
     guard index < arguments.count else { fail("\(mode): missing argument \(index)") }
     return arguments[index]
@@ -136,21 +113,28 @@ func number(_ index: Int) -> Int {
     guard let value = Int(argument(index)), value > 0 else { fail("\(mode): argument \(index) must be a positive whole number") }
     return value
 }
+/// The bench referrals of the document whose path is argument `document`, tagged with argument `tag`.
+func referrals(document: Int, tag: Int) -> Referrals {
+    guard let text = try? String(contentsOfFile: argument(document), encoding: .utf8),
+          let referrals = Referrals(document: text, tag: argument(tag))
+    else { fail("cannot read a bench referral (@REFERENCE@, two children) from \(argument(document))") }
+    return referrals
+}
+/// How consumers ack, from optional argument `index`: `each` (the default) or `together`.
+func acks(_ index: Int) -> String {
+    let acks = arguments.count > index ? argument(index) : "each"
+    guard acks == "each" || acks == "together" else { fail("\(mode): acks are `each` or `together`, not \(acks)") }
+    return acks
+}
 
 switch mode {
 case "wakeup":
     let port = number(1), agencyToken = argument(2), hubToken = argument(3), hub = argument(4)
-    guard let document = try? String(contentsOfFile: argument(5), encoding: .utf8), document.contains("@REFERENCE@") else {
-        fail("cannot read a document with @REFERENCE@ from \(argument(5))")
-    }
-    let tag = argument(6), rate = number(7), seconds = number(8), consumers = number(9)
-    let total = rate * seconds
-    // Children of their own in every run against the same database, as intake.lua's.
-    let tagSeed = tag.utf8.reduce(0) { ($0 * 31 + Int($1)) % 40 }
+    let referrals = referrals(document: 5, tag: 6)
+    let rate = number(7), seconds = number(8), consumers = number(9), acks = acks(10)
     let scheduled = Mutex([String: UInt64]())
     let arrived = Mutex([String: UInt64]())
-    let intake = Mutex((latencies: [Double](), errors: 0))
-    let next = Atomic<Int>(0)
+    let intake = Mutex((latencies: Latencies(), errors: 0))
     let stopConsumers = Atomic<Bool>(false)
     let consumed = Mutex((acked: 0, errors: 0))
 
@@ -158,7 +142,7 @@ case "wakeup":
     consumerThreads.enter()
     Thread.detachNewThread {
         onThreads(consumers) { _ in
-            let result = consume(port: port, token: hubToken, hub: hub, batch: 10, wait: 2, untilEmpty: false,
+            let result = consume(port: port, token: hubToken, hub: hub, batch: 10, wait: 2, untilEmpty: false, ackTogether: acks == "together",
                                  stop: { stopConsumers.load(ordering: .relaxed) }) { reference, at in
                 arrived.withLock { $0[reference] = at }
             }
@@ -168,60 +152,64 @@ case "wakeup":
     }
     Thread.sleep(forTimeInterval: 1)  // every consumer is waiting before the first referral
 
-    let start = now() + 100_000_000
-    let interval = 1_000_000_000 / UInt64(rate)
-    onThreads(16) { _ in
-        guard let connection = try? HTTPConnection(port: port) else {
-            intake.withLock { $0.errors += 1 }
-            return
-        }
-        while true {
-            let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-            guard index < total else { return }
-            let due = start + UInt64(index) * interval
-            let current = now()
-            if due > current { usleep(useconds_t((due - current) / 1_000)) }
-            let base = 900_000_000 + tagSeed * 2_000_000 + index * 2
-            let reference = "\(tag)/\(String(format: "%09d", index))"
-            let body = document.replacingOccurrences(of: "@REFERENCE@", with: reference)
-                .replacingOccurrences(of: #""familyName": "Hughes""#, with: #""familyName": "Hughes\#(letters(base))""#)
-                .replacingOccurrences(of: "9434765919", with: nhsNumber(base))
-                .replacingOccurrences(of: "4857773457", with: nhsNumber(base + 1))
-            scheduled.withLock { $0[reference] = due }
-            let response = try? connection.send("POST", "/v1/referrals", token: agencyToken, body: Array(body.utf8))
-            let done = now()
-            intake.withLock { state in
-                if response?.status == 201 { state.latencies.append(Double(done - due) / 1e6) } else { state.errors += 1 }
-            }
+    let schedule = ConstantArrival(port: port, token: agencyToken, referrals: referrals, rate: rate, seconds: seconds,
+                                   connections: ConstantArrival.defaultConnections)
+    schedule.run(start: now() + 100_000_000) { sent in
+        scheduled.withLock { $0[sent.reference] = sent.due }
+        intake.withLock { state in
+            if sent.status == 201 { state.latencies.record(from: sent.due, to: sent.answered) } else { state.errors += 1 }
         }
     }
     let sendingEnded = now()
     // Every referral is wanted; give the consumers up to ten seconds for the last.
-    while arrived.withLock({ $0.count }) < total - intake.withLock({ $0.errors }) && now() - sendingEnded < 10_000_000_000 {
+    while arrived.withLock({ $0.count }) < schedule.total - intake.withLock({ $0.errors }) && now() - sendingEnded < 10_000_000_000 {
         usleep(10_000)
     }
     stopConsumers.store(true, ordering: .relaxed)
     consumerThreads.wait()
 
-    let wakeups = scheduled.withLock { scheduled in
+    var wakeups = Latencies()
+    scheduled.withLock { scheduled in
         arrived.withLock { arrived in
-            scheduled.compactMap { reference, due in arrived[reference].map { Double($0 - due) / 1e6 } }
+            for (reference, due) in scheduled {
+                if let at = arrived[reference] { wakeups.record(from: due, to: at) }
+            }
         }
-    }.sorted()
+    }
     let posted = intake.withLock { $0 }
-    let intakeSorted = posted.latencies.sorted()
     let result = consumed.withLock { $0 }
-    print(String(
-        format: "WAKEUP rate=%d seconds=%d consumers=%d sent=%d received=%d missing=%d p50_ms=%.3f p90_ms=%.3f p99_ms=%.3f max_ms=%.3f intake_p50_ms=%.3f intake_p99_ms=%.3f acked=%d errors=%d",
-        rate, seconds, consumers, total, wakeups.count, total - wakeups.count,
-        percentile(wakeups, 0.5), percentile(wakeups, 0.9), percentile(wakeups, 0.99), wakeups.last ?? .nan,
-        percentile(intakeSorted, 0.5), percentile(intakeSorted, 0.99), result.acked, posted.errors + result.errors
-    ))
+    print("WAKEUP rate=\(rate) seconds=\(seconds) consumers=\(consumers) acks=\(acks) sent=\(schedule.total) received=\(wakeups.count) "
+        + "missing=\(UInt64(schedule.total) - wakeups.count) \(wakeups.fields()) \(posted.latencies.fields("intake_")) "
+        + "acked=\(result.acked) errors=\(posted.errors + result.errors)")
+
+case "intake":
+    let port = number(1), agencyToken = argument(2)
+    let referrals = referrals(document: 3, tag: 4)
+    let rate = number(5), seconds = number(6)
+    let connections = arguments.count > 7 ? number(7) : ConstantArrival.defaultConnections
+    let outcome = Mutex((latencies: Latencies(), lag: Latencies(), ok: 0, errors: 0, last: UInt64(0)))
+    let schedule = ConstantArrival(port: port, token: agencyToken, referrals: referrals, rate: rate, seconds: seconds, connections: connections)
+    let start = now() + 100_000_000
+    schedule.run(start: start) { sent in
+        outcome.withLock { state in
+            state.lag.record(from: sent.due, to: sent.began)
+            state.last = max(state.last, sent.answered)
+            if sent.status == 201 {
+                state.ok += 1
+                state.latencies.record(from: sent.due, to: sent.answered)
+            } else {
+                state.errors += 1
+            }
+        }
+    }
+    let result = outcome.withLock { $0 }
+    let elapsed = Double(result.last > start ? result.last - start : 1) / 1e9
+    print("INTAKE rate=\(rate) seconds=\(seconds) connections=\(connections) sent=\(schedule.total) ok=\(result.ok) errors=\(result.errors) "
+        + String(format: "achieved_rps=%.1f ", Double(result.ok) / elapsed)
+        + "\(result.latencies.fields()) \(result.lag.fields("send_lag_"))")
 
 case "drain":
-    let port = number(1), hubToken = argument(2), hub = argument(3), batch = number(4), consumers = number(5)
-    let acks = arguments.count > 6 ? argument(6) : "each"
-    guard acks == "each" || acks == "together" else { fail("drain: acks are `each` or `together`, not \(acks)") }
+    let port = number(1), hubToken = argument(2), hub = argument(3), batch = number(4), consumers = number(5), acks = acks(6)
     let totals = Mutex((acked: 0, errors: 0))
     let started = now()
     onThreads(consumers) { _ in
@@ -259,5 +247,5 @@ case "consume":
     print("CONSUME seconds=\(seconds) consumers=\(consumers) acked=\(result.acked) errors=\(result.errors)")
 
 default:
-    fail("unknown mode \(mode): wakeup, drain or consume")
+    fail("unknown mode \(mode): wakeup, intake, drain, hold or consume")
 }
