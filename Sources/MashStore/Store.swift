@@ -15,11 +15,11 @@ public struct Store: Sendable {
         /// The most items written by one statement.
         public var maxBatchSize: Int
         /// The most batches being written at once, each on a pooled connection.
-        /// One is the default: while a batch is written the next one gathers, so
-        /// PostgreSQL is kept busy, and on a 2-core machine one writer took the
-        /// least CPU per referral, in mashd and in PostgreSQL, and the shortest
-        /// tail (A/B runs at 32 clients: about 25% less PostgreSQL CPU per referral
-        /// than four writers, whose concurrent batches contend for the same index pages).
+        /// One is the default: while a batch is written the next one gathers, which
+        /// costs the least CPU per referral (A/B runs at 32 clients on 2 cores: about
+        /// 15% less in mashd and 30% less in PostgreSQL than four writers). The price
+        /// is latency at moderate rates: a referral arriving during a write waits
+        /// for it (docs/ARCHITECTURE.md).
         public var maxConcurrentBatches: Int
 
         public init(maxBatchSize: Int = 64, maxConcurrentBatches: Int = 1) {
