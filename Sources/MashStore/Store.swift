@@ -15,14 +15,12 @@ public struct Store: Sendable {
         /// The most items written by one statement.
         public var maxBatchSize: Int
         /// The most batches being written at once, each on a pooled connection.
-        /// One is the default: while a batch is written the next one gathers, which
-        /// costs the least CPU per referral (A/B runs at 32 clients on 2 cores: about
-        /// 15% less in mashd and 30% less in PostgreSQL than four writers). The price
-        /// is latency at moderate rates: a referral arriving during a write waits
-        /// for it (docs/ARCHITECTURE.md).
+        /// Four by default: a referral arriving while a batch is written starts its
+        /// own at once rather than waiting. One writer costs PostgreSQL less CPU per
+        /// referral and pays off only when the CPU is short (docs/ARCHITECTURE.md).
         public var maxConcurrentBatches: Int
 
-        public init(maxBatchSize: Int = 64, maxConcurrentBatches: Int = 1) {
+        public init(maxBatchSize: Int = 64, maxConcurrentBatches: Int = 4) {
             self.maxBatchSize = maxBatchSize
             self.maxConcurrentBatches = maxConcurrentBatches
         }
