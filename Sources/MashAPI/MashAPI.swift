@@ -43,7 +43,9 @@ public struct MashAPI: Sendable {
     }
 
     public func router() -> Router<MashRequestContext> {
-        let router = Router(context: MashRequestContext.self)
+        // HEAD wherever GET is served: GET's status and headers, and no body
+        // (NIO's encoder sends none after a HEAD, problems included).
+        let router = Router(context: MashRequestContext.self, options: .autoGenerateHeadEndpoints)
         router.add(middleware: MetricsMiddleware())
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
         HealthRoutes(store: store, migrator: migrator, thresholds: thresholds, metrics: metrics).register(on: router)

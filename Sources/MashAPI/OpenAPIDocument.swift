@@ -8,7 +8,7 @@ public enum OpenAPIDocument {
           "info": {
             "title": "mash-broker API",
             "version": "1",
-            "description": "Referral intake for partner agencies and delivery to hub systems (CONTRACT §2, §3; docs/API.md). Every error is application/problem+json (RFC 9457). A method a path does not serve is answered 405 with Allow."
+            "description": "Referral intake for partner agencies and delivery to hub systems (CONTRACT §2, §3; docs/API.md). Every error is application/problem+json (RFC 9457). HEAD is served wherever GET is, with its status and headers and no body. A method a path does not serve is answered 405 with Allow."
           },
           "servers": [
             {

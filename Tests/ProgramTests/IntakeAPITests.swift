@@ -100,7 +100,7 @@ struct IntakeAPITests {
         #expect(wrongMethod.status == 405)
         #expect(wrongMethod.headers["allow"] == "POST")
         #expect(wrongMethod.headers["content-type"] == "application/problem+json")
-        #expect(try await HTTP.send("PUT", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).headers["allow"] == "GET")
+        #expect(try await HTTP.send("PUT", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).headers["allow"] == "GET, HEAD")
         let nowhere = try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("v1/nowhere"), token: setup.policeToken, contentType: nil)
         #expect(nowhere.status == 404)
         #expect(nowhere.json["title"] as? String == "Not found", "one title for one problem type")
@@ -110,6 +110,42 @@ struct IntakeAPITests {
         #expect(try await HTTP.send("POST", url, token: fresh.secret, body: valid).status == 403)
         #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).status == 200)
         #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("readyz"), contentType: nil).status == 200)
+    }
+
+    @Test func headIsAnsweredAsGetWithoutItsBody() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try await DaemonProcess(database: setup.database)
+        let referrals = daemon.baseURL.appendingPathComponent("v1/referrals")
+        let health = daemon.baseURL.appendingPathComponent("healthz")
+
+        let get = try await HTTP.send("GET", health, contentType: nil)
+        let head = try await HTTP.send("HEAD", health, contentType: nil)
+        #expect(head.status == 200)
+        #expect(head.headers["content-length"] == String(get.body.count), "HEAD says how long GET's body is")
+        #expect(head.headers["content-type"] == get.headers["content-type"])
+
+        let created = try await HTTP.send("POST", referrals, token: setup.policeToken, body: Fixtures.referral(reference: "R-HEAD"))
+        let id = try #require(created.json["id"] as? String)
+        let referral = referrals.appendingPathComponent(id)
+        #expect(try await HTTP.send("HEAD", referral, token: setup.policeToken, contentType: nil).status == 200)
+        #expect(try await HTTP.send("HEAD", referral, token: setup.healthToken, contentType: nil).status == 404, "another agency's, as GET")
+        #expect(try await HTTP.send("HEAD", referral, contentType: nil).status == 401)
+        let views = try await setup.store.auditLog(referral: try #require(UUID(uuidString: id))).filter { $0.action == "view" }
+        #expect(views.map(\.actor) == ["agency:tvp"], "the agency's HEAD is audited as its GET; the refused ones touched nothing")
+        let refused = try await HTTP.send("HEAD", referrals, token: setup.policeToken, contentType: nil)
+        #expect(refused.status == 405)
+        #expect(refused.headers["allow"] == "POST")
+
+        // On one keep-alive connection: were a body sent after a HEAD's answer,
+        // it would be read as the start of the next response.
+        let connection = try RawConnection(port: daemon.port)
+        defer { connection.close() }
+        connection.send("HEAD /v1/nowhere HTTP/1.1\r\nHost: localhost\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
+            + "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        let parts = try #require(connection.everything(within: 10)).components(separatedBy: "\r\n\r\n")
+        #expect(parts.count == 4, "three heads and GET's body: \(parts)")
+        #expect(parts.map { $0.prefix(12) }.prefix(3) == ["HTTP/1.1 404", "HTTP/1.1 200", "HTTP/1.1 200"])
+        #expect(parts.last == String(decoding: get.body, as: UTF8.self))
     }
 
     @Test func sigtermStopsTheDaemonCleanly() async throws {

@@ -346,6 +346,22 @@ struct RawConnection {
         return nil
     }
 
+    /// Everything the server sends until it closes the connection, or nil if it
+    /// is still open after `limit` seconds.
+    func everything(within limit: Double) -> String? {
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let start = Date()
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date().timeIntervalSince(start) < limit {
+            let count = recv(descriptor, &buffer, buffer.count, 0)
+            if count > 0 { received += buffer[0..<count] }
+            if count == 0 { return String(decoding: received, as: UTF8.self) }
+        }
+        return nil
+    }
+
     /// Seconds until the server closes the connection (reads of anything it sends
     /// meanwhile are skipped), or nil if it is still open after `limit`.
     func secondsUntilClosed(limit: Double) -> Double? {
