@@ -488,5 +488,21 @@ enum EmbeddedMigrations {
         GRANT EXECUTE ON FUNCTION audit_entry_hash(bytea, bigint, timestamptz, text, text, text, uuid, text, jsonb)
             TO mash_daemon, mash_coordinator, mash_ops;
         """#),
+        (9, "0009_documents_out_of_line", #"""
+        -- 0009 documents out of line: a referral's document (a couple of kilobytes) is
+        -- kept in the table's TOAST relation rather than in its row, so that the row is
+        -- about 220 bytes. Delivery changes a referral several times (lease, ack,
+        -- release, expiry, decision), and those updates are never HOT (status and
+        -- lease_id are indexed): each writes a new version of the row and logs it whole.
+        -- With the document out of line, a new version carries an 18-byte pointer to it.
+        --
+        -- PostgreSQL toasts a row longer than its 2 kB threshold, and goes on until the
+        -- row is shorter than toast_tuple_target: at 512, the document, compressed with
+        -- lz4 (0003), moves out as one TOAST chunk and nothing else does. At 128 the
+        -- smaller jsonb columns would follow, each a TOAST row of its own. Measured in
+        -- docs/ARCHITECTURE.md ("The path of one lease"). Rows stored before move their
+        -- documents out when next updated.
+        ALTER TABLE referrals SET (toast_tuple_target = 512);
+        """#),
     ]
 }

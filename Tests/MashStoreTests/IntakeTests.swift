@@ -39,6 +39,26 @@ struct IntakeTests {
     static let otherDocument = #"{"reference": "R-1", "children": [{"familyName": "Jones"}], "immediateDanger": true}"#
     static let warning = DocumentProblem(pointer: JSONPointer.root.appending("consent"), detail: "consent is not recorded")
 
+    /// sql/0009: a document of a few kilobytes lives in the TOAST relation, so
+    /// that delivery's updates of the row copy a pointer to it, not the document.
+    /// (Before it, such a document was compressed and kept in the row.)
+    @Test func aDocumentOfAFewKilobytesIsStoredOutOfItsRow() async throws {
+        let toastBytes = { [store] in
+            try await store.run { try $0.query("SELECT pg_relation_size(reltoastrelid) AS bytes FROM pg_class WHERE oid = 'referrals'::regclass")[0].require(Int.self, "bytes") }
+        }
+        #expect(try await toastBytes() == 0)
+        // About 2.5 kB that compresses as a referral's text does: partly.
+        let notes = (1...25).map { "Concern \($0) (\(UUID().uuidString)): the child said that the adult at home shouts." }.joined(separator: " ")
+        let document = #"{"reference": "R-1", "notes": "\#(notes)"}"#
+        guard case .created = try await accept("tvp", "R-1", document, warnings: []) else {
+            Issue.record("the referral was not stored")
+            return
+        }
+        #expect(try await toastBytes() > 0, "the document went out of line")
+        let stored = try await store.run { try $0.query("SELECT document = $1::jsonb AS same FROM referrals WHERE reference = 'R-1'", [document])[0].require(Bool.self, "same") }
+        #expect(stored, "and reads back whole")
+    }
+
     @Test func aRetryWithTheSameDocumentReplaysTheOriginalAcknowledgement() async throws {
         guard case .created(let first) = try await accept("tvp", "R-1", Self.document, warnings: [Self.warning]) else {
             Issue.record("the first submission should be created")
