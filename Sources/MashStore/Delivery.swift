@@ -67,16 +67,19 @@ extension Store {
         }
     }
 
-    private static let leaseStatement = """
+    static let leaseStatement = """
         WITH chosen AS (
             SELECT id FROM referrals
             WHERE hub_id = $1 AND status IN ('queued', 'undelivered')
             ORDER BY rag_rank, deadline, received_at
             LIMIT $2 FOR UPDATE SKIP LOCKED
         ), leased AS (
+            -- By id from an array, not a join with chosen: a generic plan cannot
+            -- see that LIMIT $2 is small, guesses a tenth of the inbox, and joined
+            -- by hashing the whole table, on every lease.
             UPDATE referrals r SET status = 'leased', lease_id = gen_random_uuid(),
                    lease_expires_at = now() + make_interval(secs => $3::int)
-            FROM chosen WHERE r.id = chosen.id
+            WHERE r.id = ANY (ARRAY(SELECT id FROM chosen))
             RETURNING r.*
         ), recorded AS (
             INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor, detail)
