@@ -349,6 +349,19 @@ struct RawConnection {
     /// Everything the server sends until it closes the connection, or nil if it
     /// is still open after `limit` seconds.
     func everything(within limit: Double) -> String? {
+        untilClosed(limit: limit).map { String(decoding: $0.received, as: UTF8.self) }
+    }
+
+    /// Seconds until the server closes the connection (reads of anything it sends
+    /// meanwhile are skipped), or nil if it is still open after `limit`.
+    func secondsUntilClosed(limit: Double) -> Double? {
+        defer { close() }
+        return untilClosed(limit: limit)?.seconds
+    }
+
+    /// Reads until the server closes or resets the connection: what it sent and
+    /// how long that took, or nil if it is still open after `limit` seconds.
+    private func untilClosed(limit: Double) -> (received: [UInt8], seconds: Double)? {
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let start = Date()
@@ -357,22 +370,7 @@ struct RawConnection {
         while Date().timeIntervalSince(start) < limit {
             let count = recv(descriptor, &buffer, buffer.count, 0)
             if count > 0 { received += buffer[0..<count] }
-            if count == 0 { return String(decoding: received, as: UTF8.self) }
-        }
-        return nil
-    }
-
-    /// Seconds until the server closes the connection (reads of anything it sends
-    /// meanwhile are skipped), or nil if it is still open after `limit`.
-    func secondsUntilClosed(limit: Double) -> Double? {
-        defer { close() }
-        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
-        setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let start = Date()
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while Date().timeIntervalSince(start) < limit {
-            let count = recv(descriptor, &buffer, buffer.count, 0)
-            if count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { return Date().timeIntervalSince(start) }
+            if count == 0 || (count < 0 && errno != EAGAIN && errno != EWOULDBLOCK) { return (received, Date().timeIntervalSince(start)) }
         }
         return nil
     }
