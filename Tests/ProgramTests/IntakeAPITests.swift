@@ -148,6 +148,22 @@ struct IntakeAPITests {
         #expect(parts.last == String(decoding: get.body, as: UTF8.self))
     }
 
+    /// `batchWriters: 1` (docs/ARCHITECTURE.md): every referral still waits for
+    /// its own commit, arrivals during a write share the next one.
+    @Test func withOneBatchWriterConcurrentReferralsAreEachStoredAndAcknowledged() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try await DaemonProcess(database: setup.database, arguments: ["--batch-writers", "1"])
+        let url = daemon.baseURL.appendingPathComponent("v1/referrals")
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for index in 1...40 {
+                group.addTask { try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "R-\(index)")).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 201, count: 40))
+        #expect(try await Fixtures.count(setup.store) == 40)
+    }
+
     @Test func sigtermStopsTheDaemonCleanly() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let daemon = try await DaemonProcess(database: setup.database)
