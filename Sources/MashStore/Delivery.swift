@@ -144,9 +144,14 @@ extension Store {
             WITH asked AS (
                 SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[]) AS a (lease_id, hub_id, actor)
             ), ended AS (
+                -- The array as well as the join with asked: from the join alone, a generic
+                -- plan made while few referrals had been leased read the whole lease
+                -- index, every lease ever made, on every ack. With it, the plan reads
+                -- that index for the leases asked for, or the index of live leases.
                 UPDATE referrals r SET \(end.change)
                 FROM asked a
-                WHERE r.lease_id = a.lease_id AND r.hub_id = a.hub_id AND r.status = 'leased' AND r.lease_expires_at > now()
+                WHERE r.lease_id = ANY ($1::uuid[]) AND r.lease_id = a.lease_id AND r.hub_id = a.hub_id
+                  AND r.status = 'leased' AND r.lease_expires_at > now()
                 RETURNING r.id, r.hub_id, r.lease_id, a.actor
             ), recorded AS (
                 INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor)
