@@ -34,28 +34,7 @@ extension Store {
     /// in two places at once escalates nothing twice.
     public func escalateOverdue(limit: Int = 1000) async throws -> [Escalation] {
         try await run { connection in
-            try connection.query("""
-                WITH due AS (
-                    SELECT id FROM referrals
-                    WHERE escalated_at IS NULL AND status = ANY($1::text[]) AND deadline < now()
-                    ORDER BY deadline
-                    LIMIT $2
-                    FOR UPDATE SKIP LOCKED
-                ), escalated AS (
-                    UPDATE referrals r
-                    SET escalated_at = now(),
-                        flags = CASE WHEN r.flags ? 'overdue' THEN r.flags ELSE r.flags || '["overdue"]'::jsonb END
-                    FROM due WHERE r.id = due.id
-                    RETURNING r.id, r.hub_id, r.rag, r.deadline
-                ), recorded AS (
-                    INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
-                    SELECT id, 'escalated', hub_id, 'mashd', jsonb_build_object('deadline', deadline) FROM escalated
-                )
-                SELECT id, hub_id, rag, deadline,
-                       pg_notify($3, json_build_object('referral', id, 'hub', hub_id, 'rag', rag)::text)
-                FROM escalated
-                """, [PostgresArray(Self.openStatuses), limit, Self.escalationsChannel]
-            ).map { row in
+            try connection.query(Self.escalationStatement, [limit, Self.escalationsChannel]).map { row in
                 Escalation(
                     referralID: try row.require(UUID.self, "id"), hub: try row.require(String.self, "hub_id"),
                     rag: try row.require(String.self, "rag"), deadline: try row.require(Date.self, "deadline")
@@ -63,4 +42,32 @@ extension Store {
             }
         }
     }
+
+    /// Escalates up to `$1` referrals and notifies the channel `$2`. The open
+    /// statuses are written out rather than bound: the plan can then read the head
+    /// of `referrals_escalation`, whose predicate they are. Bound, they left it a
+    /// scan of the whole table every round.
+    static let escalationStatement = """
+        WITH due AS (
+            SELECT id FROM referrals
+            WHERE escalated_at IS NULL AND status IN (\(openStatuses.map { "'\($0)'" }.joined(separator: ", "))) AND deadline < now()
+            ORDER BY deadline
+            LIMIT $1
+            FOR UPDATE SKIP LOCKED
+        ), escalated AS (
+            -- By id from an array, as a lease does: a generic plan cannot see how
+            -- small LIMIT $1 is.
+            UPDATE referrals r
+            SET escalated_at = now(),
+                flags = CASE WHEN r.flags ? 'overdue' THEN r.flags ELSE r.flags || '["overdue"]'::jsonb END
+            WHERE r.id = ANY (ARRAY(SELECT id FROM due))
+            RETURNING r.id, r.hub_id, r.rag, r.deadline
+        ), recorded AS (
+            INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
+            SELECT id, 'escalated', hub_id, 'mashd', jsonb_build_object('deadline', deadline) FROM escalated
+        )
+        SELECT id, hub_id, rag, deadline,
+               pg_notify($2, json_build_object('referral', id, 'hub', hub_id, 'rag', rag)::text)
+        FROM escalated
+        """
 }

@@ -4,11 +4,11 @@ import MashTesting
 import Postgres
 import Testing
 
-/// The delivery statements as mashd runs them: prepared, under the generic plans
-/// its sessions are set to (`plan_cache_mode = force_generic_plan`), planned once
-/// from whatever the statistics said then.
-@Suite("Lease plans")
-struct LeasePlanTests {
+/// Statements mashd runs often or over a whole table, as it runs them: under the
+/// generic plans its sessions are set to (`plan_cache_mode = force_generic_plan`),
+/// planned once from whatever the statistics said then.
+@Suite("Generic plans")
+struct GenericPlanTests {
     /// A generic plan cannot see that `LIMIT $2` is small. Joined with the rows
     /// it chose, the update of the leased referrals was planned as a hash of the
     /// whole table, read on every lease: 66 ms for 10 referrals out of 57,000.
@@ -60,6 +60,26 @@ struct LeasePlanTests {
         let pages = plan.firstMatch(of: /shared hit=(\d+)/).flatMap { Int($0.1) } ?? .max
         #expect(pages < 100, "pages read for one ack: \(plan)")
         #expect(plan.contains("(actual time=") && plan.contains("rows=1 loops=1)"), "the last lease is acked: \(plan)")
+    }
+
+    /// With the open statuses bound as an array, the plan could not use the
+    /// escalation index (its predicate names them) and read the whole table every
+    /// round of the deadline watch.
+    @Test func theDeadlineWatchReadsOnlyTheHeadOfTheEscalationIndex() async throws {
+        let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
+        _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
+        let plan = try await store.run { connection in
+            try Self.seed(20000, on: connection)
+            try connection.query("UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference IN ('R-1', 'R-2')")
+            try connection.query("ANALYZE referrals")
+            try connection.query("SET plan_cache_mode = force_generic_plan")
+            _ = try connection.query(prepared: "mash_escalate", Store.escalationStatement, [10, "test"])
+            return try connection.query("EXPLAIN EXECUTE mash_escalate(10, 'test')")
+                .map { try $0.require(String.self, "QUERY PLAN") }.joined(separator: "\n")
+        }
+        #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
+        #expect(plan.contains("using referrals_escalation"), "\(plan)")
+        #expect(try await store.escalateOverdue().count == 0, "the two past their deadline were escalated by the statement above")
     }
 
     /// `count` referrals queued in the mash-screening inbox, a minute apart.
