@@ -12,6 +12,7 @@
 --   MASH_BENCH_DOCUMENT  path of the rendered document, holding @REFERENCE@ once
 --   MASH_BENCH_TAG       this wrk run's tag (run id + phase), A-Z a-z 0-9 . _ : / -
 --   MASH_BENCH_TOKEN     the agency's bearer token
+--   MASH_BENCH_BLOCK     this run's block of NHS numbers, 0 to 49 (one per generator run)
 --
 -- At the end it prints one line starting "BENCH " with the request count, req/s,
 -- latency percentiles and the status codes counted over all threads; bench/run
@@ -46,10 +47,12 @@ function init(args)
    end
    table.insert(pieces, rest)
    counter = 0
-   -- Different NHS numbers in every run and phase against the same database.
-   tag_seed = 0
-   for i = 1, #tag do tag_seed = (tag_seed * 31 + tag:byte(i)) % 40 end
-   tag_seed = tag_seed * 2
+   -- NHS numbers of this run's own: its block of 20,000,000, a quarter of it
+   -- for each thread (up to 4), four per request (one for each child, and room
+   -- for either to move on when its number has no valid check digit).
+   local block = tonumber((assert(os.getenv("MASH_BENCH_BLOCK"), "MASH_BENCH_BLOCK is not set")))
+   assert(block >= 0 and block < 50 and id <= 4, "MASH_BENCH_BLOCK must be 0 to 49, with at most 4 threads")
+   block_base = block * 20000000 + (id - 1) * 5000000
    codes = {}
    shown = 0
    wrk.method = "POST"
@@ -85,12 +88,11 @@ end
 
 function request()
    counter = counter + 1
-   -- The run's tag differs between runs, the thread and counter within one.
-   local base = (tag_seed + id * 2) * 10000000 + counter * 2
+   local base = block_base + counter * 4
    local family = letters(base)
    return wrk.format(nil, nil, nil, table.concat({
       prefix, string.format("%09d", counter),
-      pieces[1], family, pieces[2], nhs_number(base), pieces[3], family, pieces[4], nhs_number(base + 1), pieces[5],
+      pieces[1], family, pieces[2], nhs_number(base), pieces[3], family, pieces[4], nhs_number(base + 2), pieces[5],
    }))
 end
 

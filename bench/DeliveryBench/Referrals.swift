@@ -6,12 +6,13 @@ import Foundation
 /// children (siblings), so that each referral is about new children.
 ///
 /// The document is cut once where those go, so a referral only joins pieces.
-/// Indexes below 1,000,000 name children of their own for each TAG (to within
-/// the tag's seed, one of 40, as intake.lua's); wrk's children are numbered
-/// below 900,000,000, these from there on.
+/// Each run takes a block of NHS numbers of its own from bench/run (one of 50,
+/// shared with intake.lua's runs), and indexes below 5,000,000 name children of
+/// their own within it: four numbers each, one for each child and room for
+/// either to move on when its number has no valid check digit.
 struct Referrals: Sendable {
     private let tag: String
-    private let tagSeed: Int
+    private let block: Int
     private let pieces: [[UInt8]]
 
     /// The markers, in the order they appear in the document. A family name is
@@ -22,7 +23,7 @@ struct Referrals: Sendable {
     ]
 
     /// Nil when the document lacks one of the markers (bench/referral.json has changed).
-    init?(document: String, tag: String) {
+    init?(document: String, tag: String, block: Int) {
         var pieces: [[UInt8]] = [], rest = Substring(document)
         for marker in Self.markers {
             guard let range = rest.range(of: marker.text) else { return nil }
@@ -32,18 +33,17 @@ struct Referrals: Sendable {
         pieces.append(Array(rest.utf8))
         self.pieces = pieces
         self.tag = tag
-        // Children of their own in every run against the same database.
-        tagSeed = tag.utf8.reduce(0) { ($0 * 31 + Int($1)) % 40 }
+        self.block = block
     }
 
     /// The reference and request body of referral `index`.
     func referral(_ index: Int) -> (reference: String, body: [UInt8]) {
-        let base = 900_000_000 + tagSeed * 2_000_000 + index * 2
+        let base = block * 20_000_000 + index * 4
         let reference = "\(tag)/\(String(format: "%09d", index))"
         let family = letters(base)
         var body = pieces[0]
         body.reserveCapacity(pieces.reduce(64) { $0 + $1.count })
-        for (piece, filling) in zip(pieces.dropFirst(), [reference, family, nhsNumber(base), family, nhsNumber(base + 1)]) {
+        for (piece, filling) in zip(pieces.dropFirst(), [reference, family, nhsNumber(base), family, nhsNumber(base + 2)]) {
             body += filling.utf8
             body += piece
         }

@@ -10,7 +10,8 @@
 //     wake-up latency of a referral runs from its scheduled send time to the
 //     moment its lease response reached a consumer. DOCUMENT holds @REFERENCE@;
 //     each referral's children get a family name and NHS numbers of their own,
-//     as in bench/intake.lua (see Referrals). Prints "WAKEUP ...".
+//     as in bench/intake.lua, from the block MASH_BENCH_BLOCK (0 to 49) names
+//     (see Referrals). Prints "WAKEUP ...".
 //   delivery-bench intake PORT AGENCY_TOKEN DOCUMENT TAG RATE SECONDS [CONNECTIONS]
 //     The same referrals POSTed at a constant RATE per second for SECONDS over
 //     CONNECTIONS connections (default 64), nothing else. A referral's latency
@@ -113,10 +114,14 @@ func number(_ index: Int) -> Int {
     guard let value = Int(argument(index)), value > 0 else { fail("\(mode): argument \(index) must be a positive whole number") }
     return value
 }
-/// The bench referrals of the document whose path is argument `document`, tagged with argument `tag`.
+/// The bench referrals of the document whose path is argument `document`, tagged
+/// with argument `tag`, their children's NHS numbers from block MASH_BENCH_BLOCK.
 func referrals(document: Int, tag: Int) -> Referrals {
+    guard let block = ProcessInfo.processInfo.environment["MASH_BENCH_BLOCK"].flatMap({ Int($0) }), (0..<50).contains(block) else {
+        fail("\(mode): MASH_BENCH_BLOCK must be set to a block of NHS numbers, 0 to 49")
+    }
     guard let text = try? String(contentsOfFile: argument(document), encoding: .utf8),
-          let referrals = Referrals(document: text, tag: argument(tag))
+          let referrals = Referrals(document: text, tag: argument(tag), block: block)
     else { fail("cannot read a bench referral (@REFERENCE@, two children) from \(argument(document))") }
     return referrals
 }
