@@ -59,7 +59,8 @@ struct GenericPlanTests {
         // The top node's count includes every node under it.
         let pages = plan.firstMatch(of: /shared hit=(\d+)/).flatMap { Int($0.1) } ?? .max
         #expect(pages < 100, "pages read for one ack: \(plan)")
-        #expect(plan.contains("(actual time=") && plan.contains("rows=1 loops=1)"), "the last lease is acked: \(plan)")
+        let top = plan.prefix { $0 != "\n" }
+        #expect(top.contains("rows=1 loops=1)"), "the last lease is acked: \(plan)")
     }
 
     /// With the open statuses bound as an array, the plan could not use the
@@ -68,18 +69,19 @@ struct GenericPlanTests {
     @Test func theDeadlineWatchReadsOnlyTheHeadOfTheEscalationIndex() async throws {
         let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
         _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
-        let plan = try await store.run { connection in
+        let (escalated, plan) = try await store.run { connection in
             try Self.seed(20000, on: connection)
             try connection.query("UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference IN ('R-1', 'R-2')")
             try connection.query("ANALYZE referrals")
             try connection.query("SET plan_cache_mode = force_generic_plan")
-            _ = try connection.query(prepared: "mash_escalate", Store.escalationStatement, [10, "test"])
-            return try connection.query("EXPLAIN EXECUTE mash_escalate(10, 'test')")
+            let escalated = try connection.query(prepared: "mash_escalate", Store.escalationStatement, [10, "test"]).count
+            let plan = try connection.query("EXPLAIN EXECUTE mash_escalate(10, 'test')")
                 .map { try $0.require(String.self, "QUERY PLAN") }.joined(separator: "\n")
+            return (escalated, plan)
         }
+        #expect(escalated == 2, "the two referrals past their deadline")
         #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
         #expect(plan.contains("using referrals_escalation"), "\(plan)")
-        #expect(try await store.escalateOverdue().count == 0, "the two past their deadline were escalated by the statement above")
     }
 
     /// `count` referrals queued in the mash-screening inbox, a minute apart.
