@@ -13,18 +13,12 @@ struct GenericPlanTests {
     /// it chose, the update of the leased referrals was planned as a hash of the
     /// whole table, read on every lease: 66 ms for 10 referrals out of 57,000.
     @Test func aLeaseReadsTheReferralsItTakesByIndexHoweverFullTheTable() async throws {
-        let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
-        _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
-        let plan = try await store.run { connection in
-            try Self.seed(20000, on: connection)
-            try connection.query("ANALYZE referrals")
-            try connection.query("SET plan_cache_mode = force_generic_plan")
-            let leased = try connection.query(prepared: "mash_lease", Store.leaseStatement, ["mash-screening", 10, 300, "test"])
-            #expect(leased.count == 10)
+        let (leased, plan) = try await Self.withGenericPlans(seeding: 20000) { connection in
+            let leased = try connection.query(prepared: "mash_lease", Store.leaseStatement, ["mash-screening", 10, 300, "test"]).count
             // Constants: EXPLAIN, a utility statement, takes no bound parameters.
-            return try connection.query("EXPLAIN EXECUTE mash_lease('mash-screening', 10, 300, 'test')")
-                .map { try $0.require(String.self, "QUERY PLAN") }.joined(separator: "\n")
+            return (leased, try Self.plan("EXPLAIN EXECUTE mash_lease('mash-screening', 10, 300, 'test')", on: connection))
         }
+        #expect(leased == 10)
         #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
         #expect(plan.contains("on referrals_pkey"), "the leased referrals are found by id: \(plan)")
     }
@@ -35,12 +29,7 @@ struct GenericPlanTests {
     /// statements are prepared as in a drain's first moments, then 2,000 referrals
     /// are leased and acked one by one, and the last ack is measured.
     @Test func anAckReadsOnlyItsOwnLeaseHoweverManyWereAckedBefore() async throws {
-        let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
-        _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
-        let (notAcked, plan) = try await store.run { connection in
-            try Self.seed(2002, on: connection)
-            try connection.query("ANALYZE referrals")
-            try connection.query("SET plan_cache_mode = force_generic_plan")
+        let (notAcked, plan) = try await Self.withGenericPlans(seeding: 2002) { connection in
             func lease() throws -> UUID {
                 try connection.query(prepared: "mash_lease", Store.leaseStatement, ["mash-screening", 1, 300, "test"])[0]
                     .require(UUID.self, "lease_id")
@@ -50,10 +39,8 @@ struct GenericPlanTests {
                 let acked = try Store.end([LeaseEnding(lease: try lease(), hub: "mash-screening", actor: "test")], .ack, on: connection)
                 if case .done = acked[0] {} else { notAcked += 1 }
             }
-            let plan = try connection.query("""
-                EXPLAIN (ANALYZE, BUFFERS) EXECUTE mash_end_leases_acked('{\(try lease())}', '{mash-screening}', '{test}')
-                """).map { try $0.require(String.self, "QUERY PLAN") }.joined(separator: "\n")
-            return (notAcked, plan)
+            let explain = "EXPLAIN (ANALYZE, BUFFERS) EXECUTE mash_end_leases_acked('{\(try lease())}', '{mash-screening}', '{test}')"
+            return (notAcked, try Self.plan(explain, on: connection))
         }
         #expect(notAcked == 0)
         // The top node's count includes every node under it.
@@ -67,29 +54,39 @@ struct GenericPlanTests {
     /// escalation index (its predicate names them) and read the whole table every
     /// round of the deadline watch.
     @Test func theDeadlineWatchReadsOnlyTheHeadOfTheEscalationIndex() async throws {
-        let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
-        _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
-        let (escalated, plan) = try await store.run { connection in
-            try Self.seed(20000, on: connection)
-            try connection.query("UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference IN ('R-1', 'R-2')")
-            try connection.query("ANALYZE referrals")
-            try connection.query("SET plan_cache_mode = force_generic_plan")
+        let overdue = "UPDATE referrals SET deadline = now() - interval '1 minute' WHERE reference IN ('R-1', 'R-2')"
+        let (escalated, plan) = try await Self.withGenericPlans(seeding: 20000, then: overdue) { connection in
             let escalated = try connection.query(prepared: "mash_escalate", Store.escalationStatement, [10, "test"]).count
-            let plan = try connection.query("EXPLAIN EXECUTE mash_escalate(10, 'test')")
-                .map { try $0.require(String.self, "QUERY PLAN") }.joined(separator: "\n")
-            return (escalated, plan)
+            return (escalated, try Self.plan("EXPLAIN EXECUTE mash_escalate(10, 'test')", on: connection))
         }
         #expect(escalated == 2, "the two referrals past their deadline")
         #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
         #expect(plan.contains("using referrals_escalation"), "\(plan)")
     }
 
-    /// `count` referrals queued in the mash-screening inbox, a minute apart.
-    private static func seed(_ count: Int, on connection: PostgresConnection) throws {
-        try connection.query("""
-            INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
-            SELECT 'tvp', 'R-' || g, '{}', 'queued', 1, 2, 'green', 'mash-screening', now() + g * interval '1 minute', 'seed'
-            FROM generate_series(1, $1::int) g
-            """, [count])
+    /// Runs `body` on a fresh database's one connection, once it holds `count`
+    /// referrals queued in the mash-screening inbox a minute apart ("R-1", ...),
+    /// changed by `adjustment`, analysed, and the session uses mashd's generic plans.
+    private static func withGenericPlans<T: Sendable>(
+        seeding count: Int, then adjustment: String? = nil, _ body: @escaping @Sendable (PostgresConnection) throws -> T
+    ) async throws -> T {
+        let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
+        _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
+        return try await store.run { connection in
+            try connection.query("""
+                INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
+                SELECT 'tvp', 'R-' || g, '{}', 'queued', 1, 2, 'green', 'mash-screening', now() + g * interval '1 minute', 'seed'
+                FROM generate_series(1, $1::int) g
+                """, [count])
+            if let adjustment { try connection.query(adjustment) }
+            try connection.query("ANALYZE referrals")
+            try connection.query("SET plan_cache_mode = force_generic_plan")
+            return try body(connection)
+        }
+    }
+
+    /// What an `EXPLAIN` printed, as one text.
+    private static func plan(_ explain: String, on connection: PostgresConnection) throws -> String {
+        try connection.query(explain).map { try $0.require(String.self, "QUERY PLAN") }.joined(separator: "\n")
     }
 }
