@@ -1,6 +1,7 @@
 import Foundation
 
-/// Runs a program to completion with `posix_spawn` and `waitpid`.
+/// Runs a program to completion with `posix_spawn` and `waitpid`, waiting on a
+/// thread of its own (`OwnThread`).
 ///
 /// Foundation's `Process` was seen here never to notice that `runuser` had exited
 /// (left a zombie) when the program started a daemon; this does only what is needed.
@@ -8,7 +9,7 @@ public enum ChildProcess {
     /// Runs `argv` with standard input from /dev/null and standard output and error
     /// into temporary files (not pipes: `pg_ctl start` leaves the server holding its
     /// output, so a pipe would never end): merged into `output` unless `separateErrors`.
-    public static func run(_ argv: [String], separateErrors: Bool = false) throws -> (status: Int32, output: String, errors: String) {
+    public static func run(_ argv: [String], separateErrors: Bool = false) async throws -> (status: Int32, output: String, errors: String) {
         let outputPath = FileManager.default.temporaryDirectory.appendingPathComponent("mash-\(UUID().uuidString).out").path
         let errorPath = outputPath + ".err"
         defer { unlink(outputPath); unlink(errorPath) }
@@ -25,7 +26,7 @@ public enum ChildProcess {
         }
 
         let pid = try spawn(argv, actions: &actions)
-        let exitCode = waitForExit(pid)
+        let exitCode = await exitCode(of: pid)
         let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
         let errors = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
         return (exitCode, output, errors)
@@ -45,10 +46,12 @@ public enum ChildProcess {
 
     /// Waits for `pid` to end and returns its exit code; killed by a signal, 128 + the
     /// signal, as shells report it.
-    public static func waitForExit(_ pid: pid_t) -> Int32 {
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    public static func exitCode(of pid: pid_t) async -> Int32 {
+        await OwnThread.run {
+            var status: Int32 = 0
+            while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+            return status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+        }
     }
 
     /// True while `pid` has not ended (and not been waited for).

@@ -30,16 +30,21 @@ public struct LocalCluster: Sendable {
     }
 
     public var isRunning: Bool {
-        FileManager.default.fileExists(atPath: dataDirectory.appendingPathComponent("postmaster.pid").path)
-            && (try? run("pg_ctl", ["-D", dataDirectory.path, "status"])) != nil
+        get async {
+            guard FileManager.default.fileExists(atPath: postmasterFile.path) else { return false }
+            return (try? await run("pg_ctl", ["-D", dataDirectory.path, "status"])) != nil
+        }
     }
+
+    /// The running server's lock file: its process id on the first line.
+    var postmasterFile: URL { dataDirectory.appendingPathComponent("postmaster.pid") }
 
     /// Creates the cluster if it does not exist yet. Trust authentication is safe
     /// here because the only way in is the socket in a directory only its owner reads.
-    public func initialiseIfNeeded() throws {
+    public func initialiseIfNeeded() async throws {
         try prepareDirectories()
         guard !isInitialised else { return }
-        try run("initdb", [
+        try await run("initdb", [
             "-D", dataDirectory.path, "-U", Self.superuser, "--auth=trust",
             "--encoding=UTF8", "--locale=C.UTF-8", "--no-instructions",
         ])
@@ -48,25 +53,25 @@ public struct LocalCluster: Sendable {
     /// Creates the cluster as a streaming standby of `primary` (which must be
     /// running): a base backup with `-R`, so that it starts as a hot standby
     /// replicating from the primary's socket until it is promoted.
-    public func initialiseAsStandby(of primary: LocalCluster) throws {
+    public func initialiseAsStandby(of primary: LocalCluster) async throws {
         try prepareDirectories()
-        try run("pg_basebackup", [
+        try await run("pg_basebackup", [
             "-h", primary.socketDirectory.path, "-p", "5432", "-U", Self.superuser,
             "-D", dataDirectory.path, "-R", "-X", "stream", "-c", "fast",
         ])
     }
 
     /// Makes a standby a primary, and waits until it accepts writes.
-    public func promote() throws {
-        try run("pg_ctl", ["-D", dataDirectory.path, "-w", "-t", "60", "promote"])
+    public func promote() async throws {
+        try await run("pg_ctl", ["-D", dataDirectory.path, "-w", "-t", "60", "promote"])
     }
 
     /// Starts the server, with `settings` as `-c name=value` options, and waits
     /// until it accepts connections.
-    public func start(settings: [String: String] = [:]) throws {
+    public func start(settings: [String: String] = [:]) async throws {
         var options = ["listen_addresses=''", "unix_socket_directories='\(socketDirectory.path)'"]
         options += settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }
-        try run("pg_ctl", [
+        try await run("pg_ctl", [
             "-D", dataDirectory.path, "-l", logFile.path, "-w", "-t", "60",
             "-o", options.map { "-c \($0)" }.joined(separator: " "), "start",
         ])
@@ -74,16 +79,27 @@ public struct LocalCluster: Sendable {
 
     /// Stops the server: `fast` rolls back open transactions and shuts down
     /// cleanly; `immediate` is a crash, recovered from WAL on the next start.
-    public func stop(mode: String = "fast") throws {
-        try run("pg_ctl", ["-D", dataDirectory.path, "-m", mode, "-w", "-t", "60", "stop"])
+    public func stop(mode: String = "fast") async throws {
+        try await run("pg_ctl", ["-D", dataDirectory.path, "-m", mode, "-w", "-t", "60", "stop"])
+    }
+
+    /// The immediate stop, for exit handlers, where nothing asynchronous runs any
+    /// more: sends the server SIGQUIT, as `pg_ctl -m immediate` does, and blocks
+    /// until it has gone (at most 10 s).
+    public func stopAtExit() {
+        guard let contents = try? String(contentsOf: postmasterFile, encoding: .utf8),
+              let line = contents.split(separator: "\n").first, let pid = pid_t(line), kill(pid, SIGQUIT) == 0
+        else { return }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while kill(pid, 0) == 0 && ContinuousClock.now < deadline { usleep(20_000) }
     }
 
     /// Creates `name` if it does not exist, optionally as a copy of `template`.
-    public func createDatabase(_ name: String, template: String? = nil) throws {
+    public func createDatabase(_ name: String, template: String? = nil) async throws {
         var arguments = ["-h", socketDirectory.path, "-U", Self.superuser]
         if let template { arguments += ["-T", template] }
         do {
-            try run("createdb", arguments + [name])
+            try await run("createdb", arguments + [name])
         } catch let error as LocalClusterError where error.output.contains("already exists") {
             return
         }
@@ -94,10 +110,10 @@ public struct LocalCluster: Sendable {
     /// Runs one of PostgreSQL's programs (as `postgres` when we are root) and returns
     /// its output; throws with that output when it fails.
     @discardableResult
-    func run(_ program: String, _ arguments: [String]) throws -> String {
+    func run(_ program: String, _ arguments: [String]) async throws -> String {
         let executable = try Self.serverProgram(program).path
         let argv = getuid() == 0 ? ["/usr/sbin/runuser", "-u", Self.superuser, "--", executable] + arguments : [executable] + arguments
-        let (status, output, _) = try ChildProcess.run(argv)
+        let (status, output, _) = try await ChildProcess.run(argv)
         guard status == 0 else { throw LocalClusterError(program: program, status: status, output: output) }
         return output
     }

@@ -18,11 +18,11 @@ enum DevSetup {
     ]
 
     /// Creates the cluster on first use and starts it unless it is running already.
-    static func startCluster(_ cluster: LocalCluster, logger: Logger) throws {
+    static func startCluster(_ cluster: LocalCluster, logger: Logger) async throws {
         if !cluster.isInitialised { logger.info("creating the development cluster", metadata: ["directory": "\(cluster.directory.path)"]) }
-        try cluster.initialiseIfNeeded()
-        if !cluster.isRunning { try cluster.start() }
-        try cluster.createDatabase(LocalCluster.developmentDatabase)
+        try await cluster.initialiseIfNeeded()
+        if await !cluster.isRunning { try await cluster.start() }
+        try await cluster.createDatabase(LocalCluster.developmentDatabase)
     }
 
     /// Adds the demo hubs and agencies if missing, issues fresh demo tokens and prints them.

@@ -122,7 +122,7 @@ struct Mashd: AsyncParsableCommand {
         var databaseURL = settings.databaseURL
         if dev {
             let development = LocalCluster.development()
-            try DevSetup.startCluster(development, logger: logger)
+            try await DevSetup.startCluster(development, logger: logger)
             cluster = development
             databaseURL = development.connectionString(database: LocalCluster.developmentDatabase)
         }
@@ -149,13 +149,13 @@ struct Mashd: AsyncParsableCommand {
             try await Daemon(settings: settings, loader: loader, logging: logging, store: store, migrator: migrator, logger: logger).run()
         } catch {
             pool.close()
-            try? cluster?.stop()
+            try? await cluster?.stop()
             throw error
         }
         pool.close()
         if let cluster {
             logger.info("stopping the development cluster")
-            try cluster.stop()
+            try await cluster.stop()
         }
     }
 

@@ -46,22 +46,15 @@ public final class DaemonProcess: Sendable {
     /// SIGKILL: no cleanup, no goodbye.
     public func kill() async {
         Foundation.kill(pid, SIGKILL)
-        _ = await exitCode()
+        _ = await ChildProcess.exitCode(of: pid)
     }
 
     /// SIGTERM, then the exit code.
     public func terminate() async -> Int32 {
         Foundation.kill(pid, SIGTERM)
-        return await exitCode()
+        return await ChildProcess.exitCode(of: pid)
     }
 
-    /// Waits for the process to end without blocking the task pool.
-    private func exitCode() async -> Int32 {
-        await withCheckedContinuation { continuation in
-            let pid = pid
-            Thread.detachNewThread { continuation.resume(returning: ChildProcess.waitForExit(pid)) }
-        }
-    }
 
     deinit { Foundation.kill(pid, SIGKILL) }
 
@@ -120,18 +113,10 @@ public enum CLI {
         try await run(argv: [try DaemonProcess.binary(program).path] + arguments)
     }
 
-    /// Runs any program to its end, on a thread of its own: waiting for a child
-    /// process must never hold one of the few threads of Swift's cooperative pool,
-    /// where it would stall every other test of the process meanwhile.
+    /// Runs any program to its end.
     public static func run(argv: [String]) async throws -> Result {
-        try await withCheckedThrowingContinuation { continuation in
-            Thread.detachNewThread {
-                continuation.resume(with: Swift.Result {
-                    let result = try ChildProcess.run(argv, separateErrors: true)
-                    return Result(status: result.status, stdout: result.output, stderr: result.errors)
-                })
-            }
-        }
+        let result = try await ChildProcess.run(argv, separateErrors: true)
+        return Result(status: result.status, stdout: result.output, stderr: result.errors)
     }
 }
 

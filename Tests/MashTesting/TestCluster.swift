@@ -20,7 +20,7 @@ public enum TestCluster {
         // Copying a template fails while a connection to it is still closing.
         for attempt in 1...20 {
             do {
-                try cluster.createDatabase(name, template: SharedCluster.templateName)
+                try await cluster.createDatabase(name, template: SharedCluster.templateName)
                 break
             } catch let error as LocalClusterError where error.output.contains("being accessed by other users") && attempt < 20 {
                 try await Task.sleep(for: .milliseconds(100))
@@ -40,43 +40,55 @@ public enum TestCluster {
         }
     }
 
-    /// A cluster of the test's own, for tests that stop or restart the server.
-    /// The caller stops it with `discard`.
-    public static func privateCluster() throws -> LocalCluster {
+    /// Runs `body` with a cluster of the test's own, for tests that stop or restart
+    /// the server; then stops the cluster and deletes its files.
+    public static func withPrivateCluster(_ body: (LocalCluster) async throws -> Void) async throws {
         let cluster = LocalCluster(directory: try makeDirectory())
-        try cluster.initialiseIfNeeded()
-        try cluster.start(settings: fastSettings)
-        return cluster
-    }
-
-    /// A running streaming standby of a private cluster (see
-    /// `LocalCluster.initialiseAsStandby`), discarded like one.
-    public static func privateStandby(of primary: LocalCluster) throws -> LocalCluster {
-        let standby = LocalCluster(directory: try makeDirectory())
-        try standby.initialiseAsStandby(of: primary)
-        try standby.start(settings: fastSettings)
-        return standby
-    }
-
-    /// A database `mash` in a cluster of the test's own, migrated and with the test
-    /// logins, for tests that stop, kill or fail over the server. The caller stops
-    /// the cluster with `discard(database.cluster)`.
-    public static func privateDatabase() async throws -> TestDatabase {
-        let cluster = try privateCluster()
-        do {
-            try cluster.createDatabase("mash")
-            let database = TestDatabase(cluster: cluster, name: "mash")
-            try await migrate(database)
-            return database
-        } catch {
-            discard(cluster)
-            throw error
+        try await discarding(cluster) {
+            try await cluster.initialiseIfNeeded()
+            try await cluster.start(settings: fastSettings)
+            try await body(cluster)
         }
     }
 
-    /// Stops a private cluster and deletes its files.
-    public static func discard(_ cluster: LocalCluster) {
-        try? cluster.stop(mode: "immediate")
+    /// Runs `body` with a running streaming standby of a private cluster (see
+    /// `LocalCluster.initialiseAsStandby`); then stops it and deletes its files.
+    public static func withPrivateStandby(of primary: LocalCluster, _ body: (LocalCluster) async throws -> Void) async throws {
+        let standby = LocalCluster(directory: try makeDirectory())
+        try await discarding(standby) {
+            try await standby.initialiseAsStandby(of: primary)
+            try await standby.start(settings: fastSettings)
+            try await body(standby)
+        }
+    }
+
+    /// Runs `body` with a database `mash` in a cluster of the test's own, migrated
+    /// and with the test logins, for tests that stop, kill or fail over the server;
+    /// then stops the cluster and deletes its files.
+    public static func withPrivateDatabase(_ body: (TestDatabase) async throws -> Void) async throws {
+        try await withPrivateCluster { cluster in
+            try await cluster.createDatabase("mash")
+            let database = TestDatabase(cluster: cluster, name: "mash")
+            try await migrate(database)
+            try await body(database)
+        }
+    }
+
+    /// Runs `body`, then stops `cluster` and deletes its files, whether `body`
+    /// returned or threw.
+    private static func discarding(_ cluster: LocalCluster, _ body: () async throws -> Void) async throws {
+        do {
+            try await body()
+        } catch {
+            await discard(cluster)
+            throw error
+        }
+        await discard(cluster)
+    }
+
+    /// Stops `cluster` at once and deletes its files.
+    private static func discard(_ cluster: LocalCluster) async {
+        try? await cluster.stop(mode: "immediate")
         try? FileManager.default.removeItem(at: cluster.directory)
     }
 
@@ -159,14 +171,15 @@ private enum SharedCluster {
     static let instance = Task<Result<LocalCluster, any Error>, Never> {
         do {
             let cluster = LocalCluster(directory: try TestCluster.makeDirectory())
-            try cluster.initialiseIfNeeded()
-            try cluster.start(settings: TestCluster.fastSettings)
+            try await cluster.initialiseIfNeeded()
+            try await cluster.start(settings: TestCluster.fastSettings)
             clusterToStopAtExit.withLock { $0 = cluster }
             atexit {
                 guard let cluster = SharedCluster.clusterToStopAtExit.withLock({ $0 }) else { return }
-                TestCluster.discard(cluster)
+                cluster.stopAtExit()
+                try? FileManager.default.removeItem(at: cluster.directory)
             }
-            try cluster.createDatabase(templateName)
+            try await cluster.createDatabase(templateName)
             try await TestCluster.migrate(TestDatabase(cluster: cluster, name: templateName))
             return .success(cluster)
         } catch {

@@ -6,27 +6,27 @@ import Testing
 @Suite("The connection pool", .serialized)
 struct ConnectionPoolTests {
     @Test func thePoolRecoversAfterTheServerRestarts() async throws {
-        let cluster = try TestCluster.privateCluster()
-        defer { TestCluster.discard(cluster) }
-        let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: cluster.connectionString()), maxConnections: 4)
-        // Open several connections, so that several go stale at once.
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 { group.addTask { _ = try await pool.withConnection { try $0.query("SELECT pg_sleep(0.05)") } } }
-            try await group.waitForAll()
-        }
-        try cluster.stop(mode: "fast")
-        let whileDown = await #expect(throws: PostgresError.self) { try await pool.withConnection { try $0.query("SELECT 1") } }
-        #expect(whileDown?.isUnavailable == true)
+        try await TestCluster.withPrivateCluster { cluster in
+            let pool = ConnectionPool(configuration: PostgresConfiguration(connectionString: cluster.connectionString()), maxConnections: 4)
+            // Open several connections, so that several go stale at once.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 { group.addTask { _ = try await pool.withConnection { try $0.query("SELECT pg_sleep(0.05)") } } }
+                try await group.waitForAll()
+            }
+            try await cluster.stop(mode: "fast")
+            let whileDown = await #expect(throws: PostgresError.self) { try await pool.withConnection { try $0.query("SELECT 1") } }
+            #expect(whileDown?.isUnavailable == true)
 
-        try cluster.start(settings: ["fsync": "off"])
-        let restarted = ContinuousClock.now
-        var answered = false
-        while !answered && ContinuousClock.now - restarted < .seconds(10) {
-            answered = (try? await pool.withConnection { try $0.query("SELECT 1 AS one")[0].require(Int.self, "one") }) == 1
-            if !answered { try await Task.sleep(for: .milliseconds(100)) }
+            try await cluster.start(settings: ["fsync": "off"])
+            let restarted = ContinuousClock.now
+            var answered = false
+            while !answered && ContinuousClock.now - restarted < .seconds(10) {
+                answered = (try? await pool.withConnection { try $0.query("SELECT 1 AS one")[0].require(Int.self, "one") }) == 1
+                if !answered { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(answered, "the pool should serve again within 10 s of the server's return")
+            pool.close()
         }
-        #expect(answered, "the pool should serve again within 10 s of the server's return")
-        pool.close()
     }
 
     @Test func requestsBeyondThePoolSizeWaitThenTimeOut() async throws {

@@ -362,7 +362,7 @@ struct DeliveryTests {
                 if line.count != 4 { try await Task.sleep(for: .milliseconds(50)) }
             }
             kill(consumer.pid, SIGKILL)
-            _ = ChildProcess.waitForExit(consumer.pid)
+            _ = await ChildProcess.exitCode(of: consumer.pid)
             try? FileManager.default.removeItem(at: consumer.log)
             try #require(line.count == 4, "consumer \(consumer.pid) never held a lease")
             abandoned[String(line[2])] = try #require(RFC3339.parse(String(line[3])))

@@ -60,38 +60,38 @@ struct FaultTests {
     /// PostgreSQL stops under load: intake answers 503 (never 2xx), and after the
     /// restart the same mashd process accepts referrals again within 10 s.
     @Test func intakeAnswers503WhileTheDatabaseIsDownAndRecovers() async throws {
-        let database = try await TestCluster.privateDatabase()
-        let cluster = database.cluster
-        defer { TestCluster.discard(cluster) }
-        let setup = try await Fixtures.setup(database)
-        let daemon = try await DaemonProcess(database: database)
-        let url = daemon.baseURL.appendingPathComponent("v1/referrals")
-        #expect(try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "UP-0")).status == 201)
+        try await TestCluster.withPrivateDatabase { database in
+            let cluster = database.cluster
+            let setup = try await Fixtures.setup(database)
+            let daemon = try await DaemonProcess(database: database)
+            let url = daemon.baseURL.appendingPathComponent("v1/referrals")
+            #expect(try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "UP-0")).status == 201)
 
-        try cluster.stop(mode: "fast")
-        var statuses: [Int] = []
-        for n in 1...10 {
-            let response = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "DOWN-\(n)"))
-            statuses.append(response.status)
-            if response.status == 503 { #expect(response.headers["retry-after"] != nil) }
-        }
-        #expect(statuses.allSatisfy { $0 == 503 }, "only 503 while the database is down, got \(statuses)")
+            try await cluster.stop(mode: "fast")
+            var statuses: [Int] = []
+            for n in 1...10 {
+                let response = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "DOWN-\(n)"))
+                statuses.append(response.status)
+                if response.status == 503 { #expect(response.headers["retry-after"] != nil) }
+            }
+            #expect(statuses.allSatisfy { $0 == 503 }, "only 503 while the database is down, got \(statuses)")
 
-        try cluster.start(settings: ["fsync": "off"])
-        let restarted = ContinuousClock.now
-        var recovered = false
-        while !recovered && ContinuousClock.now - restarted < .seconds(10) {
-            let response = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "UP-1"))
-            recovered = response.status == 201
-            if !recovered { try await Task.sleep(for: .milliseconds(200)) }
+            try await cluster.start(settings: ["fsync": "off"])
+            let restarted = ContinuousClock.now
+            var recovered = false
+            while !recovered && ContinuousClock.now - restarted < .seconds(10) {
+                let response = try await HTTP.send("POST", url, token: setup.policeToken, body: Fixtures.referral(reference: "UP-1"))
+                recovered = response.status == 201
+                if !recovered { try await Task.sleep(for: .milliseconds(200)) }
+            }
+            #expect(recovered, "intake should succeed within 10 s of the database's return")
+            #expect(daemon.isRunning, "the same process")
+            setup.store.pool.close()  // its connections died with the server
+            let check = database.pool(maxConnections: 1)
+            let stored = try await check.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
+            #expect(stored == ["UP-0", "UP-1"], "nothing answered 503 was stored")
+            check.close()
         }
-        #expect(recovered, "intake should succeed within 10 s of the database's return")
-        #expect(daemon.isRunning, "the same process")
-        setup.store.pool.close()  // its connections died with the server
-        let check = database.pool(maxConnections: 1)
-        let stored = try await check.withConnection { try $0.query("SELECT reference FROM referrals ORDER BY reference").map { try $0.require(String.self, "reference") } }
-        #expect(stored == ["UP-0", "UP-1"], "nothing answered 503 was stored")
-        check.close()
     }
 }
 
@@ -134,42 +134,42 @@ extension FaultTests {
     /// times under load. While it is down clients see only 503; each time it is back,
     /// the same mashd acknowledges again within 10 s; nothing acknowledged is lost.
     @Test func fivePostgresRestartsUnderLoadLoseNothing() async throws {
-        let database = try await TestCluster.privateDatabase()
-        let cluster = database.cluster
-        defer { TestCluster.discard(cluster) }
-        let setup = try await Fixtures.setup(database)
-        setup.store.pool.close()  // its connections would die with the server
-        let daemon = try await DaemonProcess(database: database, arguments: Self.unlimited)
-        let clients = RetryingClients()
-        let load = Task { await clients.run(count: 6, prefix: "PG5", token: setup.policeToken) { daemon.baseURL } }
-        var recoveries: [Duration] = []
-        for _ in 0..<5 {
-            try await Task.sleep(for: .seconds(2))
-            try cluster.stop(mode: "immediate")
-            try await Task.sleep(for: .seconds(2))
-            try cluster.start(settings: ["fsync": "off"])
-            let back = ContinuousClock.now
-            let recovery = try await clients.firstAcknowledgement(after: back, within: .seconds(10))
-            #expect(recovery != nil, "acknowledging again within 10 s of the restart")
-            recoveries.append(recovery ?? .seconds(10))
-        }
-        clients.stop()
-        await load.value
-        #expect(daemon.isRunning, "the same process throughout")
-
-        let seen = clients.statuses.withLock { $0 }
-        #expect(Set(seen.keys).isSubset(of: [200, 201, 503]), "only 503 while the database was down: \(seen)")
-        #expect(seen[503, default: 0] > 0, "the restarts were seen: \(seen)")
-        let check = database.pool(maxConnections: 1)
-        defer { check.close() }
-        let acks = clients.acknowledged.withLock { $0 }
-        let stored = try await check.withConnection { connection in
-            try connection.query("SELECT reference, id::text AS id FROM referrals").map {
-                (try $0.require(String.self, "reference"), try $0.require(String.self, "id"))
+        try await TestCluster.withPrivateDatabase { database in
+            let cluster = database.cluster
+            let setup = try await Fixtures.setup(database)
+            setup.store.pool.close()  // its connections would die with the server
+            let daemon = try await DaemonProcess(database: database, arguments: Self.unlimited)
+            let clients = RetryingClients()
+            let load = Task { await clients.run(count: 6, prefix: "PG5", token: setup.policeToken) { daemon.baseURL } }
+            var recoveries: [Duration] = []
+            for _ in 0..<5 {
+                try await Task.sleep(for: .seconds(2))
+                try await cluster.stop(mode: "immediate")
+                try await Task.sleep(for: .seconds(2))
+                try await cluster.start(settings: ["fsync": "off"])
+                let back = ContinuousClock.now
+                let recovery = try await clients.firstAcknowledgement(after: back, within: .seconds(10))
+                #expect(recovery != nil, "acknowledging again within 10 s of the restart")
+                recoveries.append(recovery ?? .seconds(10))
             }
+            clients.stop()
+            await load.value
+            #expect(daemon.isRunning, "the same process throughout")
+
+            let seen = clients.statuses.withLock { $0 }
+            #expect(Set(seen.keys).isSubset(of: [200, 201, 503]), "only 503 while the database was down: \(seen)")
+            #expect(seen[503, default: 0] > 0, "the restarts were seen: \(seen)")
+            let check = database.pool(maxConnections: 1)
+            defer { check.close() }
+            let acks = clients.acknowledged.withLock { $0 }
+            let stored = try await check.withConnection { connection in
+                try connection.query("SELECT reference, id::text AS id FROM referrals").map {
+                    (try $0.require(String.self, "reference"), try $0.require(String.self, "id"))
+                }
+            }
+            #expect(Dictionary(stored, uniquingKeysWith: { first, _ in first }) == acks, "every acknowledged referral stored once, none else")
+            print("PostgreSQL restarts: recovery after each \(recoveries.map { "\($0)" }.joined(separator: ", "))")
         }
-        #expect(Dictionary(stored, uniquingKeysWith: { first, _ in first }) == acks, "every acknowledged referral stored once, none else")
-        print("PostgreSQL restarts: recovery after each \(recoveries.map { "\($0)" }.joined(separator: ", "))")
     }
 }
 

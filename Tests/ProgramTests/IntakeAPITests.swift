@@ -142,7 +142,7 @@ struct IntakeAPITests {
         defer { connection.close() }
         connection.send("HEAD /v1/nowhere HTTP/1.1\r\nHost: localhost\r\n\r\nHEAD /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n"
             + "GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
-        let parts = try #require(connection.everything(within: 10)).components(separatedBy: "\r\n\r\n")
+        let parts = try #require(await connection.everything(within: 10)).components(separatedBy: "\r\n\r\n")
         #expect(parts.count == 4, "three heads and GET's body: \(parts)")
         #expect(parts.map { $0.prefix(12) }.prefix(3) == ["HTTP/1.1 404", "HTTP/1.1 200", "HTTP/1.1 200"])
         #expect(parts.last == String(decoding: get.body, as: UTF8.self))

@@ -1,4 +1,5 @@
 import Foundation
+import LocalCluster
 
 /// A Unix datagram socket standing in for systemd's notification socket: the
 /// tests give its path to mashd as `NOTIFY_SOCKET` and read what mashd reports.
@@ -22,7 +23,11 @@ final class NotifySocket: @unchecked Sendable {
     }
 
     /// The messages that arrive within `duration`, or until `until` returns true.
-    func receive(for duration: Duration, until: ([String]) -> Bool = { _ in false }) -> [String] {
+    func receive(for duration: Duration, until: @escaping @Sendable ([String]) -> Bool = { _ in false }) async -> [String] {
+        await OwnThread.run { self.blockingReceive(for: duration, until: until) }
+    }
+
+    private func blockingReceive(for duration: Duration, until: ([String]) -> Bool) -> [String] {
         var messages: [String] = []
         let deadline = ContinuousClock.now + duration
         var buffer = [UInt8](repeating: 0, count: 4096)

@@ -53,39 +53,39 @@ struct OperationsTests {
     /// reported in STATUS while the pings go on (restarting would not help); back
     /// again when it is; STOPPING on SIGTERM, then exit 0.
     @Test func systemdHearsReadyWatchdogAndStopping() async throws {
-        let database = try await TestCluster.privateDatabase()
-        let cluster = database.cluster
-        defer { TestCluster.discard(cluster) }
-        _ = try await Fixtures.setup(database)
-        let directory = try await Self.temporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let notify = try NotifySocket(directory: directory)
-        let daemon = try await DaemonProcess(
-            database: database, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"]
-        )
+        try await TestCluster.withPrivateDatabase { database in
+            let cluster = database.cluster
+            _ = try await Fixtures.setup(database)
+            let directory = try await Self.temporaryDirectory()
+            defer { try? FileManager.default.removeItem(at: directory) }
+            let notify = try NotifySocket(directory: directory)
+            let daemon = try await DaemonProcess(
+                database: database, environment: ["NOTIFY_SOCKET": notify.path, "WATCHDOG_USEC": "1000000"]
+            )
 
-        let started = notify.receive(for: .seconds(10)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 2 }
-        #expect(started.first?.hasPrefix("READY=1") == true, "READY first: \(started)")
-        #expect(started.filter { $0 == "WATCHDOG=1" }.count >= 2, "\(started)")
+            let started = await notify.receive(for: .seconds(10)) { $0.filter { $0 == "WATCHDOG=1" }.count >= 2 }
+            #expect(started.first?.hasPrefix("READY=1") == true, "READY first: \(started)")
+            #expect(started.filter { $0 == "WATCHDOG=1" }.count >= 2, "\(started)")
 
-        try cluster.stop(mode: "immediate")
-        let outage = notify.receive(for: .seconds(10)) { messages in
-            guard let down = messages.firstIndex(where: { $0.contains("the database is unreachable") }) else { return false }
-            return messages[down...].filter { $0 == "WATCHDOG=1" }.count >= 2
+            try await cluster.stop(mode: "immediate")
+            let outage = await notify.receive(for: .seconds(10)) { messages in
+                guard let down = messages.firstIndex(where: { $0.contains("the database is unreachable") }) else { return false }
+                return messages[down...].filter { $0 == "WATCHDOG=1" }.count >= 2
+            }
+            let down = try #require(outage.firstIndex { $0.contains("the database is unreachable") }, "\(outage)")
+            #expect(outage[down...].filter { $0 == "WATCHDOG=1" }.count >= 2, "pings go on during an outage: \(outage)")
+            let readyz = daemon.baseURL.appendingPathComponent("readyz")
+            #expect(try await HTTP.send("GET", readyz, contentType: nil).status == 503, "not ready while the database is down")
+            #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).status == 200, "but alive")
+
+            try await cluster.start()
+            let back = await notify.receive(for: .seconds(15)) { $0.contains { $0.contains("the database is back") } }
+            #expect(back.contains { $0.contains("the database is back") }, "\(back)")
+            #expect(try await HTTP.send("GET", readyz, contentType: nil).status == 200, "ready again")
+
+            #expect(await daemon.terminate() == 0)
+            #expect(await notify.receive(for: .seconds(1)).contains { $0.hasPrefix("STOPPING=1") })
         }
-        let down = try #require(outage.firstIndex { $0.contains("the database is unreachable") }, "\(outage)")
-        #expect(outage[down...].filter { $0 == "WATCHDOG=1" }.count >= 2, "pings go on during an outage: \(outage)")
-        let readyz = daemon.baseURL.appendingPathComponent("readyz")
-        #expect(try await HTTP.send("GET", readyz, contentType: nil).status == 503, "not ready while the database is down")
-        #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz"), contentType: nil).status == 200, "but alive")
-
-        try cluster.start()
-        let back = notify.receive(for: .seconds(15)) { $0.contains { $0.contains("the database is back") } }
-        #expect(back.contains { $0.contains("the database is back") }, "\(back)")
-        #expect(try await HTTP.send("GET", readyz, contentType: nil).status == 200, "ready again")
-
-        #expect(await daemon.terminate() == 0)
-        #expect(notify.receive(for: .seconds(1)).contains { $0.hasPrefix("STOPPING=1") })
     }
 
     /// SIGTERM while a lease request long-polls: the request is answered, then
@@ -221,12 +221,12 @@ struct OperationsTests {
         )
         let headers = try RawConnection(port: daemon.port)
         headers.send("POST /v1/referrals HTTP/1.1\r\nHost: localhost\r\n")
-        let headersCut = headers.secondsUntilClosed(limit: 10)
+        let headersCut = await headers.secondsUntilClosed(limit: 10)
         #expect(headersCut != nil && headersCut! < 4, "cut off in the headers after \(String(describing: headersCut)) s")
 
         let body = try RawConnection(port: daemon.port)
         body.send("POST /v1/referrals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(setup.policeToken)\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"reference\": ")
-        let bodyCut = body.secondsUntilClosed(limit: 10)
+        let bodyCut = await body.secondsUntilClosed(limit: 10)
         #expect(bodyCut != nil && bodyCut! >= 1.5 && bodyCut! < 6, "cut off in the body after \(String(describing: bodyCut)) s")
         #expect(try await Fixtures.count(setup.store) == 0, "nothing half-stored")
         #expect(try await HTTP.send("GET", daemon.baseURL.appendingPathComponent("healthz")).status == 200)
@@ -241,9 +241,9 @@ struct OperationsTests {
         try await Task.sleep(for: .milliseconds(300))
         let waiting = try RawConnection(port: daemon.port)  // the kernel accepts it; mashd does not serve it yet
         waiting.send("GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        #expect(waiting.response(within: 1.5) == nil, "not served while two connections are open")
+        #expect(await waiting.response(within: 1.5) == nil, "not served while two connections are open")
         held[0].close()
-        let answer = waiting.response(within: 10)
+        let answer = await waiting.response(within: 10)
         #expect(answer?.hasPrefix("HTTP/1.1 200") == true, "served once one closed: \(answer ?? "nothing")")
         held[1].close()
         waiting.close()
@@ -255,7 +255,7 @@ struct OperationsTests {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let directory = try await Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
-        let pki = try TestPKI(directory: directory, clients: ["tvp", "nhs"])
+        let pki = try await TestPKI(directory: directory, clients: ["tvp", "nhs"])
         let daemon = try await DaemonProcess(database: setup.database, arguments: [
             "--tls-certificate", pki.serverCertificate, "--tls-key", pki.serverKey, "--tls-client-ca", pki.caCertificate,
         ])
@@ -333,7 +333,11 @@ struct RawConnection {
     }
 
     /// What the server sends within `limit` seconds, or nil if nothing.
-    func response(within limit: Double) -> String? {
+    func response(within limit: Double) async -> String? {
+        await OwnThread.run { firstResponse(within: limit) }
+    }
+
+    private func firstResponse(within limit: Double) -> String? {
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(descriptor, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         let start = Date()
@@ -348,15 +352,15 @@ struct RawConnection {
 
     /// Everything the server sends until it closes the connection, or nil if it
     /// is still open after `limit` seconds.
-    func everything(within limit: Double) -> String? {
-        untilClosed(limit: limit).map { String(decoding: $0.received, as: UTF8.self) }
+    func everything(within limit: Double) async -> String? {
+        await OwnThread.run { untilClosed(limit: limit) }.map { String(decoding: $0.received, as: UTF8.self) }
     }
 
     /// Seconds until the server closes the connection (reads of anything it sends
     /// meanwhile are skipped), or nil if it is still open after `limit`.
-    func secondsUntilClosed(limit: Double) -> Double? {
+    func secondsUntilClosed(limit: Double) async -> Double? {
         defer { close() }
-        return untilClosed(limit: limit)?.seconds
+        return await OwnThread.run { untilClosed(limit: limit) }?.seconds
     }
 
     /// Reads until the server closes or resets the connection: what it sent and
@@ -384,27 +388,27 @@ struct TestPKI {
     var serverCertificate: String { path("server.crt") }
     var serverKey: String { path("server.key") }
 
-    init(directory: URL, clients: [String]) throws {
+    init(directory: URL, clients: [String]) async throws {
         self.directory = directory
-        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        try await openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                      "-keyout", path("ca.key"), "-out", path("ca.crt"), "-days", "2", "-subj", "/CN=mash test CA"])
-        try issue("server", subject: "/CN=localhost", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
-        for client in clients { try issue(client, subject: "/O=mash test/CN=\(client)", extensions: "extendedKeyUsage=clientAuth") }
+        try await issue("server", subject: "/CN=localhost", extensions: "subjectAltName=IP:127.0.0.1,DNS:localhost")
+        for client in clients { try await issue(client, subject: "/O=mash test/CN=\(client)", extensions: "extendedKeyUsage=clientAuth") }
     }
 
     func path(_ name: String) -> String { directory.appendingPathComponent(name).path }
 
-    private func issue(_ name: String, subject: String, extensions: String) throws {
+    private func issue(_ name: String, subject: String, extensions: String) async throws {
         let extensionFile = path("\(name).ext")
         try extensions.write(toFile: extensionFile, atomically: true, encoding: .utf8)
-        try openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+        try await openssl(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                      "-keyout", path("\(name).key"), "-out", path("\(name).csr"), "-subj", subject])
-        try openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
+        try await openssl(["x509", "-req", "-in", path("\(name).csr"), "-CA", path("ca.crt"), "-CAkey", path("ca.key"),
                      "-CAcreateserial", "-out", path("\(name).crt"), "-days", "2", "-extfile", extensionFile])
     }
 
-    private func openssl(_ arguments: [String]) throws {
-        let result = try ChildProcess.run(["/usr/bin/openssl"] + arguments)
+    private func openssl(_ arguments: [String]) async throws {
+        let result = try await ChildProcess.run(["/usr/bin/openssl"] + arguments)
         guard result.status == 0 else { throw TestFailure("openssl \(arguments.first ?? ""): \(result.output)") }
     }
 
