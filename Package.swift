@@ -117,7 +117,7 @@ let package = Package(
         .testTarget(name: "MashTriageTests", dependencies: ["MashTriage", "MashDomain"]),
         .testTarget(name: "MashReportTests", dependencies: ["MashReport"]),
         .testTarget(name: "MashConfigTests", dependencies: ["MashConfig", "MashDomain"]),
-        .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster"]),
+        .testTarget(name: "LocalClusterTests", dependencies: ["LocalCluster", "MashTesting"]),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "MashTesting"]),
         .testTarget(
             name: "MashStoreTests",

@@ -1,35 +1,30 @@
 import Foundation
 import LocalCluster
-import Synchronization
+import MashTesting
 import Testing
 
 @Suite("Child processes")
 struct ChildProcessTests {
-    final class Events: Sendable {
-        let names = Mutex<[String]>([])
-        func record(_ name: String) { names.withLock { $0.append(name) } }
-        var all: [String] { names.withLock { $0 } }
-    }
-
     /// Waiting for a program holds none of the cooperative pool's threads: with
     /// more programs waited for at once than the pool has threads, another task
     /// still runs while they all wait. (Waiting in `waitpid` on the pool, as the
     /// tests once did, stalled every test of the process for seconds.)
     @Test func waitingForProgramsLeavesTheTaskPoolFree() async throws {
-        let events = Events()
+        let events = Shared<[String]>([])
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<(ProcessInfo.processInfo.activeProcessorCount + 2) {
                 group.addTask {
                     let result = try await ChildProcess.run(["/bin/sleep", "5"])
                     #expect(result.status == 0)
-                    events.record("program ended")
+                    events.withLock { $0.append("program ended") }
                 }
             }
             try await Task.sleep(for: .milliseconds(200))
-            events.record("task ran")
+            events.withLock { $0.append("task ran") }
             try await group.waitForAll()
         }
-        #expect(events.all.first == "task ran", "\(events.all)")
+        let order = events.withLock { $0 }
+        #expect(order.first == "task ran", "\(order)")
     }
 
     @Test func anExitCodeIsTheProgramsOrTheSignalsAsShellsReportIt() async throws {

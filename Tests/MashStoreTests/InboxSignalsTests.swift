@@ -1,21 +1,15 @@
 @testable import MashStore
-import Synchronization
+import MashTesting
 import Testing
 
 /// Waking waiting lease requests, on its own: the publish function stands in for
 /// NOTIFY and records what it would send.
 @Suite("Inbox signals")
 struct InboxSignalsTests {
-    /// What was recorded, in order: payloads published, or which waiters woke.
-    final class Published: Sendable {
-        let payloads = Mutex<[String]>([])
-        func record(_ payload: String) { payloads.withLock { $0.append(payload) } }
-        var all: [String] { payloads.withLock { $0 } }
-    }
-
-    func signals(maxWaiters: Int = 10) -> (InboxSignals, Published) {
-        let published = Published()
-        return (InboxSignals(maxWaiters: maxWaiters) { published.record($0) }, published)
+    /// The signals, and the payloads they published, in order.
+    func signals(maxWaiters: Int = 10) -> (InboxSignals, Shared<[String]>) {
+        let published = Shared<[String]>([])
+        return (InboxSignals(maxWaiters: maxWaiters) { payload in published.withLock { $0.append(payload) } }, published)
     }
 
     @Test func aWaiterIsWokenByItsOwnHubOnly() async throws {
@@ -34,13 +28,13 @@ struct InboxSignalsTests {
 
     @Test func oneWaiterWakesPerArrivalTheLongestWaitingFirst() async throws {
         let (signals, _) = signals()
-        let order = Published()
+        let order = Shared<[String]>([])  // which waiters woke
         let seen = signals.generation(of: "lado")
         try await withThrowingTaskGroup(of: Void.self) { group in
             for waiter in 0..<3 {
                 group.addTask {
                     _ = await signals.wait(hub: "lado", after: seen, timeout: .seconds(3))
-                    order.record(String(waiter))
+                    order.withLock { $0.append(String(waiter)) }
                 }
                 try await Task.sleep(for: .milliseconds(50))  // waiter 0 waits longest
             }
@@ -48,11 +42,11 @@ struct InboxSignalsTests {
             // Up to 2 s for the two to run (a loaded machine is slow to schedule them),
             // well before the third's 3 s timeout.
             let patience = ContinuousClock.now + .seconds(2)
-            while order.all.count < 2 && ContinuousClock.now < patience { try await Task.sleep(for: .milliseconds(20)) }
-            #expect(Set(order.all) == ["0", "1"], "two arrived: two woken, the two waiting longest")
+            while order.withLock { $0 }.count < 2 && ContinuousClock.now < patience { try await Task.sleep(for: .milliseconds(20)) }
+            #expect(Set(order.withLock { $0 }) == ["0", "1"], "two arrived: two woken, the two waiting longest")
             try await group.waitForAll()
         }
-        #expect(order.all.last == "2", "the third slept on to its timeout")
+        #expect(order.withLock { $0 }.last == "2", "the third slept on to its timeout")
         // A notification from another daemon does not say how many: everyone wakes.
         let fresh = signals.generation(of: "edt")
         async let first = signals.wait(hub: "edt", after: fresh, timeout: .seconds(20))
@@ -106,7 +100,7 @@ struct InboxSignalsTests {
         let (signals, published) = signals()
         for _ in 0..<50 { signals.committed(["lado": 1]) }
         try await Task.sleep(for: .milliseconds(200))
-        let sent = published.all
+        let sent = published.withLock { $0 }
         #expect((1...2).contains(sent.count), "one at once, at most one more for the rest of the window: \(sent.count)")
         let payload = try #require(sent.first)
         #expect(payload.hasPrefix("lado "))

@@ -1,7 +1,6 @@
 import Foundation
 import MashStore
 import MashTesting
-import Synchronization
 import Testing
 
 @Suite("mashd under faults", .serialized)
@@ -171,11 +170,4 @@ extension FaultTests {
             print("PostgreSQL restarts: recovery after each \(recoveries.map { "\($0)" }.joined(separator: ", "))")
         }
     }
-}
-
-/// A value shared between the test's concurrent tasks.
-final class Shared<Value: Sendable>: Sendable {
-    private let mutex: Mutex<Value>
-    init(_ value: Value) { mutex = Mutex(value) }
-    func withLock<R: Sendable>(_ body: (inout Value) -> R) -> R { mutex.withLock { body(&$0) } }
 }
