@@ -199,7 +199,8 @@ struct DeliveryTests {
         #expect(seen["decidedAt"] is String && seen["reason"] == nil, "the reason is for the record, not the referrer")
         #expect(try await Self.end(daemon, setup.hubToken, leased.id, "ack").status == 409, "the decision ended the lease")
         #expect(try await Self.events(setup.store, id) == ["leased", "decided"])
-        let audited = try await setup.store.auditLog(referral: try #require(UUID(uuidString: id)))
+        let referralID = try #require(UUID(uuidString: id))
+        let audited = try await setup.store.auditLog(referral: referralID)
         #expect(audited.map { "\($0.action) \($0.actor)" } == ["view agency:tvp", "decide hub:\(Self.hub)", "view agency:tvp"],
                 "the decision once, and each of the referrer's reads")
         #expect(audited[1].reason == "Needs met by early help")
@@ -365,7 +366,8 @@ struct DeliveryTests {
             _ = await ChildProcess.exitCode(of: consumer.pid)
             try? FileManager.default.removeItem(at: consumer.log)
             try #require(line.count == 4, "consumer \(consumer.pid) never held a lease")
-            abandoned[String(line[2])] = try #require(RFC3339.parse(String(line[3])))
+            let expires = try #require(RFC3339.parse(String(line[3])))
+            abandoned[String(line[2])] = expires
         }
         #expect(abandoned.count == 20, "twenty referrals held by twenty killed consumers")
 

@@ -130,7 +130,8 @@ struct IntakeAPITests {
         #expect(try await HTTP.send("HEAD", referral, token: setup.policeToken, contentType: nil).status == 200)
         #expect(try await HTTP.send("HEAD", referral, token: setup.healthToken, contentType: nil).status == 404, "another agency's, as GET")
         #expect(try await HTTP.send("HEAD", referral, contentType: nil).status == 401)
-        let views = try await setup.store.auditLog(referral: try #require(UUID(uuidString: id))).filter { $0.action == "view" }
+        let referralID = try #require(UUID(uuidString: id))
+        let views = try await setup.store.auditLog(referral: referralID).filter { $0.action == "view" }
         #expect(views.map(\.actor) == ["agency:tvp"], "the agency's HEAD is audited as its GET; the refused ones touched nothing")
         let refused = try await HTTP.send("HEAD", referrals, token: setup.policeToken, contentType: nil)
         #expect(refused.status == 405)
