@@ -46,7 +46,7 @@ public struct MashAPI: Sendable {
         // HEAD wherever GET is served: GET's status and headers, and no body
         // (NIO's encoder sends none after a HEAD, problems included).
         let router = Router(context: MashRequestContext.self, options: .autoGenerateHeadEndpoints)
-        router.add(middleware: MetricsMiddleware())
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ProblemMiddleware(retryAfterSeconds: configuration.retryAfterSeconds))
         HealthRoutes(store: store, migrator: migrator, thresholds: thresholds, metrics: metrics).register(on: router)
         OpenAPIRoute().register(on: router)

@@ -149,6 +149,22 @@ struct IntakeAPITests {
         #expect(parts.last == String(decoding: get.body, as: UTF8.self))
     }
 
+    /// An answer goes out as one write: its head and body in one TCP segment, not
+    /// two, each of which would cost a system call and a wake-up on both sides.
+    @Test func anAcknowledgementLeavesInOneSegment() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let daemon = try await DaemonProcess(database: setup.database)
+        let body = String(decoding: Fixtures.referral(reference: "R-SEGMENT"), as: UTF8.self)
+        let connection = try RawConnection(port: daemon.port)
+        defer { connection.close() }
+        connection.send("POST /v1/referrals HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer \(setup.policeToken)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body)
+        let answer = try #require(await connection.everything(within: 10))
+        #expect(answer.hasPrefix("HTTP/1.1 201"))
+        #expect(answer.hasSuffix(#""status":"queued","warnings":[]}"#), "the whole acknowledgement")
+        #expect(connection.dataSegmentsReceived == 1)
+    }
+
     /// `batchWriters: 1` (docs/ARCHITECTURE.md): every referral still waits for
     /// its own commit, arrivals during a write share the next one.
     @Test func withOneBatchWriterConcurrentReferralsAreEachStoredAndAcknowledged() async throws {

@@ -350,6 +350,16 @@ struct RawConnection {
         return nil
     }
 
+    /// How many TCP segments carrying data have arrived on this connection: Linux's
+    /// `tcpi_data_segs_in`, at byte 152 of its `struct tcp_info` (linux/tcp.h; the
+    /// kernel only ever appends to it, and Glibc's copy of the struct stops short).
+    var dataSegmentsReceived: UInt32 {
+        var info = [UInt8](repeating: 0, count: 232)
+        var length = socklen_t(info.count)
+        guard getsockopt(descriptor, Int32(IPPROTO_TCP), TCP_INFO, &info, &length) == 0, length >= 156 else { return 0 }
+        return info[152..<156].reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
     /// Everything the server sends until it closes the connection, or nil if it
     /// is still open after `limit` seconds.
     func everything(within limit: Double) async -> String? {
