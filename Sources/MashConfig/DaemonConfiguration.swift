@@ -9,7 +9,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     public var port = 8080
     /// Database connections in the pool.
     public var poolSize = 16
-    /// Batches of referrals (and of acks) written at once, each on its own pooled connection.
+    /// Batches of referrals written at once, each on its own pooled connection.
     public var batchWriters = 4
     public var logFormat = LogFormat.text
     public var logLevel = LogLevel.info

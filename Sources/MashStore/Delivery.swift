@@ -13,6 +13,14 @@ public struct Lease: Sendable {
     public let json: String
 }
 
+/// A consumer's claim on up to `max` referrals of its hub's inbox, each leased for `seconds`.
+struct LeaseClaim: Sendable {
+    let hub: String
+    let max: Int
+    let seconds: Int
+    let actor: String
+}
+
 /// One lease to end: which, for which hub, by whom.
 struct LeaseEnding: Sendable {
     let lease: UUID
@@ -54,38 +62,71 @@ public enum LeaseOutcome: Sendable, Equatable {
 extension Store {
     /// Leases up to `max` referrals from the hub's inbox, in priority order (red,
     /// amber, green, then the earliest deadline, then the oldest), for
-    /// `seconds`. `FOR UPDATE SKIP LOCKED`: concurrent requests each take
-    /// different referrals and never wait for one another.
+    /// `seconds`. `FOR UPDATE SKIP LOCKED`: concurrent statements each take
+    /// different referrals and never wait for one another. Concurrent leases, of
+    /// any hubs, share one statement and one commit (`GroupCommit`, as intake's
+    /// referrals do); of those on one hub, the first to arrive is served first.
     public func lease(hub: String, max: Int, seconds: Int, actor: String) async throws -> [Lease] {
-        try await run { connection in
-            try connection.query(prepared: "mash_lease", Self.leaseStatement, [hub, max, seconds, actor]).map { row in
-                Lease(
-                    id: try row.require(UUID.self, "lease_id"), referralID: try row.require(UUID.self, "id"),
-                    expiresAt: try row.require(Date.self, "lease_expires_at"), json: try row.require(String.self, "lease")
-                )
-            }
+        try await leasing.submit(LeaseClaim(hub: hub, max: max, seconds: seconds, actor: actor))
+    }
+
+    /// Leases for a batch of claims; see `writeSplittingOnFailure`.
+    static func lease(_ claims: [LeaseClaim], in pool: ConnectionPool) async -> [Result<[Lease], any Error>] {
+        await writeSplittingOnFailure(claims) { claims in
+            try await run(on: pool) { try lease(claims, on: $0) }
         }
     }
 
+    /// Serves every claim with one statement: each claim's leases, in priority order.
+    static func lease(_ claims: [LeaseClaim], on connection: PostgresConnection) throws -> [[Lease]] {
+        let rows = try connection.query(prepared: "mash_lease", leaseStatement, [
+            PostgresArray(claims.map(\.hub)), PostgresArray(claims.map { String($0.max) }),
+            PostgresArray(claims.map { String($0.seconds) }), PostgresArray(claims.map(\.actor)),
+        ])
+        var leases = [[Lease]](repeating: [], count: claims.count)
+        for row in rows {
+            leases[try row.require(Int.self, "claim") - 1].append(Lease(
+                id: try row.require(UUID.self, "lease_id"), referralID: try row.require(UUID.self, "id"),
+                expiresAt: try row.require(Date.self, "lease_expires_at"), json: try row.require(String.self, "lease")
+            ))
+        }
+        return leases
+    }
+
+    /// Claims are arrays of hubs, maxima, seconds and actors, numbered from 1 in
+    /// that order. A hub's claims divide its inbox's head between them: the
+    /// first takes places 1 to its max in priority order, the next the places
+    /// after, and so on.
     static let leaseStatement = """
-        WITH chosen AS (
-            SELECT id FROM referrals
-            WHERE hub_id = $1 AND status IN ('queued', 'undelivered')
-            ORDER BY rag_rank, deadline, received_at
-            LIMIT $2 FOR UPDATE SKIP LOCKED
+        WITH claims AS (
+            SELECT * FROM unnest($1::text[], $2::int[], $3::int[], $4::text[]) WITH ORDINALITY AS c (hub_id, max, secs, actor, claim)
+        ), places AS (
+            SELECT c.claim, c.hub_id, c.secs, c.actor, place
+            FROM (SELECT *, sum(max) OVER (PARTITION BY hub_id ORDER BY claim) AS through FROM claims) c,
+                 generate_series(c.through - c.max + 1, c.through) AS place
+        ), chosen AS (
+            SELECT r.id, r.hub_id, row_number() OVER (PARTITION BY r.hub_id ORDER BY r.rag_rank, r.deadline, r.received_at) AS place
+            FROM (SELECT hub_id, sum(max) AS wanted FROM claims GROUP BY hub_id) h,
+                 LATERAL (SELECT id, hub_id, rag_rank, deadline, received_at FROM referrals
+                          WHERE hub_id = h.hub_id AND status IN ('queued', 'undelivered')
+                          ORDER BY rag_rank, deadline, received_at
+                          LIMIT h.wanted FOR UPDATE SKIP LOCKED) r
+        ), assigned AS (
+            SELECT c.id, p.claim, p.secs, p.actor FROM chosen c JOIN places p USING (hub_id, place)
         ), leased AS (
-            -- By id from an array, not a join with chosen: a generic plan cannot
-            -- see that LIMIT $2 is small, guesses a tenth of the inbox, and joined
-            -- by hashing the whole table, on every lease.
+            -- By id from an array as well as the join: a generic plan cannot see
+            -- that the claims are few and small, and would join by hashing the
+            -- whole table, on every lease.
             UPDATE referrals r SET status = 'leased', lease_id = gen_random_uuid(),
-                   lease_expires_at = now() + make_interval(secs => $3::int)
-            WHERE r.id = ANY (ARRAY(SELECT id FROM chosen))
-            RETURNING r.*
+                   lease_expires_at = now() + make_interval(secs => a.secs)
+            FROM assigned a
+            WHERE r.id = ANY (ARRAY(SELECT id FROM assigned)) AND r.id = a.id
+            RETURNING r.*, a.claim, a.actor
         ), recorded AS (
             INSERT INTO referral_events (referral_id, event, hub_id, lease_id, actor, detail)
-            SELECT id, 'leased', hub_id, lease_id, $4, jsonb_build_object('until', lease_expires_at) FROM leased
+            SELECT id, 'leased', hub_id, lease_id, actor, jsonb_build_object('until', lease_expires_at) FROM leased
         )
-        SELECT l.id, l.lease_id, l.lease_expires_at, json_build_object(
+        SELECT l.claim, l.id, l.lease_id, l.lease_expires_at, json_build_object(
             'leaseId', l.lease_id, 'leaseExpiresAt', l.lease_expires_at,
             'referral', json_build_object(
                 'id', l.id, 'reference', l.reference, 'agency', l.agency_id, 'receivedAt', l.received_at, 'status', l.status,
@@ -102,7 +143,7 @@ extension Store {
                                      FROM referral_updates u WHERE u.referral_id = l.id), '[]'))
         )::text AS lease
         FROM leased l
-        ORDER BY l.rag_rank, l.deadline, l.received_at
+        ORDER BY l.claim, l.rag_rank, l.deadline, l.received_at
         """
 
     /// The hub system has the referral in its own system: delivered, out of the

@@ -8,9 +8,10 @@ public struct Store: Sendable {
     /// Wakes consumers waiting on an inbox when a referral is committed to it.
     public let signals: InboxSignals
     let intake: GroupCommit<ReferralSubmission, IntakeOutcome>
+    let leasing: GroupCommit<LeaseClaim, [Lease]>
     let acks: GroupCommit<LeaseEnding, LeaseOutcome>
 
-    /// How concurrent referrals (and acks) are coalesced into shared statements and commits.
+    /// How concurrent referrals are coalesced into shared statements and commits.
     public struct Batching: Sendable {
         /// The most items written by one statement.
         public var maxBatchSize: Int
@@ -24,18 +25,23 @@ public struct Store: Sendable {
             self.maxBatchSize = maxBatchSize
             self.maxConcurrentBatches = maxConcurrentBatches
         }
+
+        /// Coalesces submissions as these settings say, writing each batch with `write`.
+        func groupCommit<Item, Outcome>(_ write: @escaping GroupCommit<Item, Outcome>.Write) -> GroupCommit<Item, Outcome> {
+            GroupCommit(maxBatchSize: maxBatchSize, maxConcurrentBatches: maxConcurrentBatches, write: write)
+        }
     }
 
     public init(pool: ConnectionPool, batching: Batching = Batching()) {
         self.pool = pool
         let signals = InboxSignals(pool: pool)
         self.signals = signals
-        intake = GroupCommit(maxBatchSize: batching.maxBatchSize, maxConcurrentBatches: batching.maxConcurrentBatches) { batch in
-            await Store.storeReferrals(batch, in: pool, signals: signals)
-        }
-        acks = GroupCommit(maxBatchSize: batching.maxBatchSize, maxConcurrentBatches: batching.maxConcurrentBatches) { batch in
-            await Store.acknowledge(batch, in: pool)
-        }
+        intake = batching.groupCommit { await Store.storeReferrals($0, in: pool, signals: signals) }
+        // Leases and acks are short statements: one writer each, so that whatever
+        // arrives while one is written shares the next (docs/ARCHITECTURE.md).
+        let delivery = Batching(maxBatchSize: batching.maxBatchSize, maxConcurrentBatches: 1)
+        leasing = delivery.groupCommit { await Store.lease($0, in: pool) }
+        acks = delivery.groupCommit { await Store.acknowledge($0, in: pool) }
     }
 
     /// Runs `body` on a pooled connection, translating constraint violations into

@@ -46,7 +46,7 @@ struct Mashd: AsyncParsableCommand {
     var port: String?
     @Option(help: "Database connections in the pool (poolSize; default 16).")
     var poolSize: String?
-    @Option(help: "Batches of referrals, and of acks, written at once (batchWriters; default 4).")
+    @Option(help: "Batches of referrals written at once (batchWriters; default 4).")
     var batchWriters: String?
     @Option(help: "text or json (logFormat).")
     var logFormat: String?

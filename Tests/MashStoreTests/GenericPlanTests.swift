@@ -14,9 +14,9 @@ struct GenericPlanTests {
     /// whole table, read on every lease: 66 ms for 10 referrals out of 57,000.
     @Test func aLeaseReadsTheReferralsItTakesByIndexHoweverFullTheTable() async throws {
         let (leased, plan) = try await Self.withGenericPlans(seeding: 20000) { connection in
-            let leased = try connection.query(prepared: "mash_lease", Store.leaseStatement, ["mash-screening", 10, 300, "test"]).count
+            let leased = try Store.lease([LeaseClaim(hub: "mash-screening", max: 10, seconds: 300, actor: "test")], on: connection)[0].count
             // Constants: EXPLAIN, a utility statement, takes no bound parameters.
-            return (leased, try Self.plan("EXPLAIN EXECUTE mash_lease('mash-screening', 10, 300, 'test')", on: connection))
+            return (leased, try Self.plan("EXPLAIN EXECUTE mash_lease('{mash-screening}', '{10}', '{300}', '{test}')", on: connection))
         }
         #expect(leased == 10)
         #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
@@ -31,8 +31,7 @@ struct GenericPlanTests {
     @Test func anAckReadsOnlyItsOwnLeaseHoweverManyWereAckedBefore() async throws {
         let (notAcked, plan) = try await Self.withGenericPlans(seeding: 2002) { connection in
             func lease() throws -> UUID {
-                try connection.query(prepared: "mash_lease", Store.leaseStatement, ["mash-screening", 1, 300, "test"])[0]
-                    .require(UUID.self, "lease_id")
+                try Store.lease([LeaseClaim(hub: "mash-screening", max: 1, seconds: 300, actor: "test")], on: connection)[0][0].id
             }
             var notAcked = 0
             for _ in 0..<2001 {
