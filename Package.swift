@@ -47,8 +47,12 @@ let package = Package(
         ),
         .target(name: "MashDomain"),
         .target(
+            name: "MashYAML",
+            dependencies: [.product(name: "Yams", package: "Yams")]
+        ),
+        .target(
             name: "MashTriage",
-            dependencies: ["MashDomain", .product(name: "Yams", package: "Yams")]
+            dependencies: ["MashDomain", "MashYAML", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "MashStore",
@@ -57,7 +61,7 @@ let package = Package(
         .target(name: "MashReport"),
         .target(
             name: "MashConfig",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["MashYAML", .product(name: "Yams", package: "Yams")]
         ),
         .target(
             name: "MashAPI",

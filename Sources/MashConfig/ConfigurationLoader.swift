@@ -1,4 +1,5 @@
 import Foundation
+import MashYAML
 import Yams
 
 /// Reads `mashd`'s configuration from its three sources, each overriding the one
@@ -103,7 +104,7 @@ public struct ConfigurationLoader: Sendable {
         do {
             root = try Yams.compose(yaml: String(decoding: data, as: UTF8.self))
         } catch {
-            problems.append(ConfigurationProblem(origin: .file(path: path, line: Self.line(of: error)), key: nil, message: "is not valid YAML"))
+            problems.append(ConfigurationProblem(origin: .file(path: path, line: (error as? YamlError)?.line ?? 1), key: nil, message: "is not valid YAML"))
             return [:]
         }
         var values: [String: (String, SettingOrigin)] = [:]
@@ -135,13 +136,5 @@ public struct ConfigurationLoader: Sendable {
         }
         if let root { walk(root, prefix: "") }
         return values
-    }
-
-    static func line(of error: any Error) -> Int {
-        switch error as? YamlError {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        case .duplicatedKeysInMapping(_, let context): context.mark.line
-        default: 1
-        }
     }
 }

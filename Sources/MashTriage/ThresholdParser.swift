@@ -1,5 +1,6 @@
 import Foundation
 import MashDomain
+import MashYAML
 import Yams
 
 /// One thing wrong with a threshold document, located by its line.
@@ -25,7 +26,7 @@ public enum ThresholdParser {
         do {
             root = try Yams.compose(yaml: yaml)
         } catch let error as YamlError {
-            return .failure(ThresholdDocumentError(problems: [ThresholdProblem(line: Self.line(of: error), message: "not valid YAML: \(Self.problem(of: error))")]))
+            return .failure(ThresholdDocumentError(problems: [ThresholdProblem(line: error.line, message: "not valid YAML: \(error.problem)")]))
         } catch {
             return .failure(ThresholdDocumentError(problems: [ThresholdProblem(line: 1, message: "not valid YAML")]))
         }
@@ -36,22 +37,6 @@ public enum ThresholdParser {
         let document = reader.document(root)
         if let document, reader.problems.isEmpty { return .success(document) }
         return .failure(ThresholdDocumentError(problems: reader.problems.sorted { $0.line < $1.line }))
-    }
-
-    private static func line(of error: YamlError) -> Int {
-        switch error {
-        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
-        case .duplicatedKeysInMapping(_, let context): context.mark.line
-        default: 1
-        }
-    }
-
-    private static func problem(of error: YamlError) -> String {
-        switch error {
-        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
-        case .duplicatedKeysInMapping(let duplicates, _): "duplicate keys: \(duplicates.joined(separator: ", "))"
-        default: "\(error)"
-        }
     }
 }
 

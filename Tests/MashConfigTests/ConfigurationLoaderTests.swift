@@ -83,12 +83,13 @@ import Testing
         #expect(throws: ConfigurationError.self) {
             try ConfigurationLoader(path: "/nonexistent/mashd.yaml", environment: [:], flags: [:]).load()
         }
-        let broken = try file("port: [1, 2")
+        let broken = try file("port: 8443\npoolSize: 4\nlogLevel: [info\n")
         defer { try? FileManager.default.removeItem(atPath: broken) }
         let error = try #require(throws: ConfigurationError.self) {
             try ConfigurationLoader(path: broken, environment: [:], flags: [:]).load()
         }
         #expect(error.problems.first?.message == "is not valid YAML")
+        #expect(error.problems.first?.origin == .file(path: broken, line: 4), "where the unclosed list ends")
     }
 
     @Test func theSummaryHidesTheDatabasePassword() throws {

@@ -111,6 +111,12 @@ struct ThresholdParserTests {
         #expect(found.first?.message.hasPrefix("not valid YAML") == true)
     }
 
+    @Test func unreadableYAMLNamesItsLineAndWhatIsWrong() {
+        let found = problems("name: a\nrules:\n  - id: x\n    when: {a: 1\n")
+        #expect(found.map(\.line) == [5])
+        #expect(found.first?.message.hasPrefix("not valid YAML: did not find expected") == true, "\(found)")
+    }
+
     @Test func aDocumentWithoutHubListIsReadWithoutCheckingHubs() throws {
         let yaml = Self.valid.replacingOccurrences(of: "hub: child-protection", with: "hub: anywhere")
         #expect(throws: Never.self) { try ThresholdParser.parse(yaml).get() }
