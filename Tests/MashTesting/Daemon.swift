@@ -55,7 +55,6 @@ public final class DaemonProcess: Sendable {
         return await ChildProcess.exitCode(of: pid)
     }
 
-
     deinit { Foundation.kill(pid, SIGKILL) }
 
     /// A program built beside the test bundle (`swift build` builds both).
