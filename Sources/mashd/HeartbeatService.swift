@@ -3,7 +3,8 @@ import MashAPI
 import MashStore
 import ServiceLifecycle
 
-/// Records every 10 s that this daemon is alive, for `mashctl status`.
+/// Records every 10 s that this daemon is alive, for `mashctl status`, and tells
+/// the other daemons, so that they go on sending it inbox notifications.
 struct HeartbeatService: Service {
     let store: Store
     let daemon: DaemonRecord
@@ -19,6 +20,7 @@ struct HeartbeatService: Service {
                 } catch {
                     logger.debug("heartbeat not recorded", metadata: ["error": "\(error)"])
                 }
+                await store.signals.announce()
                 // Cancelled at shutdown: end quietly, not as a failed service.
                 try? await Task.sleep(for: interval)
             }

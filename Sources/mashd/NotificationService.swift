@@ -7,7 +7,7 @@ import ServiceLifecycle
 /// a new threshold version is loaded; a referral committed to a hub by another
 /// daemon wakes the lease requests waiting on that hub here. After every
 /// (re)connection, when notifications may have been missed, both are done for
-/// everything.
+/// everything, and the other daemons are greeted (`InboxSignals.greet()`).
 struct NotificationService: Service {
     let listener: PostgresListener
     let thresholds: ThresholdsLoader
@@ -24,6 +24,7 @@ struct NotificationService: Service {
                     switch event {
                     case .listening:
                         signals.wakeAll()
+                        await signals.greet()
                         await thresholds.loadLatest()
                     case .notification(let notification) where notification.channel == InboxSignals.channel:
                         signals.received(notification.payload)

@@ -7,9 +7,9 @@ import Testing
 @Suite("Inbox signals")
 struct InboxSignalsTests {
     /// The signals, and the payloads they published, in order.
-    func signals(maxWaiters: Int = 10) -> (InboxSignals, Shared<[String]>) {
+    func signals(maxWaiters: Int = 10, peerTimeout: Duration = .seconds(30)) -> (InboxSignals, Shared<[String]>) {
         let published = Shared<[String]>([])
-        return (InboxSignals(maxWaiters: maxWaiters) { payload in published.withLock { $0.append(payload) } }, published)
+        return (InboxSignals(maxWaiters: maxWaiters, peerTimeout: peerTimeout) { payload in published.withLock { $0.append(payload) } }, published)
     }
 
     @Test func aWaiterIsWokenByItsOwnHubOnly() async throws {
@@ -42,7 +42,7 @@ struct InboxSignalsTests {
             // Up to 2 s for the two to run (a loaded machine is slow to schedule them),
             // well before the third's 3 s timeout.
             let patience = ContinuousClock.now + .seconds(2)
-            while order.withLock { $0 }.count < 2 && ContinuousClock.now < patience { try await Task.sleep(for: .milliseconds(20)) }
+            while order.withLock({ $0 }).count < 2 && ContinuousClock.now < patience { try await Task.sleep(for: .milliseconds(20)) }
             #expect(Set(order.withLock { $0 }) == ["0", "1"], "two arrived: two woken, the two waiting longest")
             try await group.waitForAll()
         }
@@ -98,6 +98,7 @@ struct InboxSignalsTests {
 
     @Test func notificationsAreCoalescedAndOnlyOthersWakeUs() async throws {
         let (signals, published) = signals()
+        signals.received("* some-other-daemon")
         for _ in 0..<50 { signals.committed(["lado": 1]) }
         try await Task.sleep(for: .milliseconds(200))
         let sent = published.withLock { $0 }
@@ -111,5 +112,58 @@ struct InboxSignalsTests {
         #expect(signals.generation(of: "lado") == seen)
         signals.received("lado some-other-daemon")
         #expect(signals.generation(of: "lado") == seen + 1)
+    }
+
+    /// Published payloads for `hub`, and the others (greetings and presence).
+    func split(_ published: Shared<[String]>, hub: String) -> (hub: [String], other: [String]) {
+        let all = published.withLock { $0 }
+        return (all.filter { $0.hasPrefix(hub + " ") }, all.filter { !$0.hasPrefix(hub + " ") })
+    }
+
+    @Test func aDaemonAloneSendsNoInboxNotificationsUntilAnotherGreetsIt() async throws {
+        let (signals, published) = signals()
+        signals.committed(["lado": 1])
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(published.withLock { $0 }.isEmpty, "nobody else listens: nothing to tell")
+
+        // Another daemon's greeting is answered with our presence; from then on we notify.
+        signals.received("+ daemon-b")
+        try await Task.sleep(for: .milliseconds(50))
+        var sent = split(published, hub: "lado")
+        #expect(sent.hub.isEmpty)
+        #expect(sent.other.count == 1 && sent.other.first?.hasPrefix("* ") == true, "\(sent.other)")
+        signals.committed(["lado": 1])
+        try await Task.sleep(for: .milliseconds(50))
+        sent = split(published, hub: "lado")
+        #expect(sent.hub.count == 1)
+
+        // Presence is recorded but not answered, or daemons would answer each other for ever.
+        signals.received("* daemon-c")
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(split(published, hub: "lado").other.count == 1)
+
+        // Our own greeting and presence: what other daemons hear from us.
+        await signals.greet()
+        await signals.announce()
+        let own = split(published, hub: "lado").other
+        #expect(own.count == 3 && own[1].hasPrefix("+ ") && own[2].hasPrefix("* "), "\(own)")
+        #expect(Set(own.map { $0.dropFirst(2) }).count == 1, "one origin throughout")
+    }
+
+    @Test func aDaemonNotHeardFromWithinThePeerTimeoutIsNoLongerNotified() async throws {
+        let (signals, published) = signals(peerTimeout: .milliseconds(300))
+        signals.received("* daemon-b")
+        signals.committed(["lado": 1])
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(split(published, hub: "lado").hub.count == 1)
+        signals.committed(["lado": 1])
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(split(published, hub: "lado").hub.count == 1, "daemon-b fell silent: it is gone")
+
+        // Heard from again (its heartbeat): notified again.
+        signals.received("* daemon-b")
+        signals.committed(["lado": 1])
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(split(published, hub: "lado").hub.count == 2)
     }
 }

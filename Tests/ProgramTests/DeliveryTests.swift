@@ -275,6 +275,53 @@ struct DeliveryTests {
         }
     }
 
+    /// A daemon alone sends no inbox NOTIFY, since nobody would hear it; once a
+    /// second daemon has greeted it and it has answered, its intake notifies.
+    @Test func aDaemonSendsInboxNotificationsOnlyWhileAnotherDaemonListens() async throws {
+        let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
+        let listener = PostgresListener(configuration: setup.store.pool.configuration, channels: [InboxSignals.channel])
+        let heard = Shared<[String]>([])
+        let listening = Task {
+            await withDiscardingTaskGroup { group in
+                group.addTask { await listener.run() }
+                for await event in listener.events {
+                    switch event {
+                    case .listening: heard.withLock { $0.append("(listening)") }
+                    case .notification(let notification): heard.withLock { $0.append(notification.payload) }
+                    }
+                }
+            }
+        }
+        defer { listening.cancel() }
+        /// Waits up to `limit` for what was heard to satisfy `condition`.
+        func hear(within limit: Duration, _ condition: ([String]) -> Bool) async throws -> Bool {
+            let deadline = ContinuousClock.now + limit
+            while ContinuousClock.now < deadline {
+                if heard.withLock({ condition($0) }) { return true }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            return heard.withLock { condition($0) }
+        }
+        #expect(try await hear(within: .seconds(5)) { $0.contains("(listening)") })
+
+        let alone = try await DaemonProcess(database: setup.database)
+        #expect(try await hear(within: .seconds(5)) { $0.contains { $0.hasPrefix("+ ") } }, "the daemon greets whoever listens")
+        let origin = String(try #require(heard.withLock { $0.first { $0.hasPrefix("+ ") } }).dropFirst(2))
+        _ = try await Self.post(alone, setup, "Q-1", n: 70)
+        try await Task.sleep(for: .seconds(1))
+        #expect(!heard.withLock { $0 }.contains { $0.hasPrefix("\(Self.hub) ") }, "alone, it told nobody: \(heard.withLock { $0 })")
+
+        let other = try await DaemonProcess(database: setup.database)
+        // The newcomer greets; the first daemon answers with its presence.
+        #expect(try await hear(within: .seconds(10)) { payloads in
+            guard let greeting = payloads.firstIndex(where: { $0.hasPrefix("+ ") && $0 != "+ \(origin)" }) else { return false }
+            return payloads[greeting...].contains("* \(origin)")
+        }, "\(heard.withLock { $0 })")
+        _ = try await Self.post(alone, setup, "Q-2", n: 71)
+        #expect(try await hear(within: .seconds(3)) { $0.contains("\(Self.hub) \(origin)") }, "\(heard.withLock { $0 })")
+        _ = other
+    }
+
     @Test func anUpdateThatMovesAReferralWakesTheConsumersOfItsNewHub() async throws {
         let setup = try await Fixtures.setup(try await TestCluster.freshDatabase())
         let daemon = try await DaemonProcess(database: setup.database)
