@@ -70,20 +70,22 @@ final class RequestMetricsCache: Sendable {
     private let methods = Mutex<[HTTPRequest.Method: Meter]>([:])
 
     func endpoint(_ endpoint: Endpoint) -> EndpointMetrics {
-        endpoints.withLock { cached in
-            if let metrics = cached[endpoint] { return metrics }
-            let metrics = EndpointMetrics(endpoint)
-            cached[endpoint] = metrics
-            return metrics
-        }
+        endpoints.handle(endpoint) { EndpointMetrics(endpoint) }
     }
 
     func active(_ method: HTTPRequest.Method) -> Meter {
-        methods.withLock { cached in
-            if let meter = cached[method] { return meter }
-            let meter = Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)])
-            cached[method] = meter
-            return meter
+        methods.handle(method) { Meter(label: "http.server.active_requests", dimensions: [("http.request.method", method.rawValue)]) }
+    }
+}
+
+extension Mutex {
+    /// The handle cached under `key`, made and cached on first use.
+    fileprivate func handle<Key: Hashable & Sendable, Handle: Sendable>(_ key: Key, orMake make: () -> Handle) -> Handle where Value == [Key: Handle] {
+        withLock { cached in
+            if let handle = cached[key] { return handle }
+            let handle = make()
+            cached[key] = handle
+            return handle
         }
     }
 }
