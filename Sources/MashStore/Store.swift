@@ -1,4 +1,5 @@
 import Foundation
+import MashConfig
 import Postgres
 
 /// Every SQL statement mash-broker runs, grouped by the records they touch (one
@@ -16,12 +17,13 @@ public struct Store: Sendable {
         /// The most items written by one statement.
         public var maxBatchSize: Int
         /// The most batches being written at once, each on a pooled connection.
-        /// Four by default: a referral arriving while a batch is written starts its
-        /// own at once rather than waiting. One writer costs PostgreSQL less CPU per
-        /// referral and pays off only when the CPU is short (docs/ARCHITECTURE.md).
+        /// By default mashd's `batchWriters` default, four: a referral arriving
+        /// while a batch is written starts its own at once rather than waiting.
+        /// One writer costs PostgreSQL less CPU per referral and pays off only
+        /// when the CPU is short (docs/ARCHITECTURE.md).
         public var maxConcurrentBatches: Int
 
-        public init(maxBatchSize: Int = 64, maxConcurrentBatches: Int = 4) {
+        public init(maxBatchSize: Int = 64, maxConcurrentBatches: Int = DaemonConfiguration().batchWriters) {
             self.maxBatchSize = maxBatchSize
             self.maxConcurrentBatches = maxConcurrentBatches
         }
