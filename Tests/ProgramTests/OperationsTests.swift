@@ -291,7 +291,10 @@ struct OperationsTests {
             #"mash_intake_total{kind="police",result="created"} 1"#,
             #"mash_intake_total{kind="police",result="refused"} 1"#,
             #"mash_triage_total{"#, "mash_inbox_open{", "mash_inbox_oldest_seconds{", "mash_db_pool_connections{",
-            "http_server_request_duration_bucket",
+            "http_server_request_duration_bucket", "http_server_active_requests{",
+            #"hb_requests{http_route="/v1/referrals",http_request_method="POST",http_response_status_code="201"} 1"#,
+            // The refusal, thrown as a problem through the metrics middleware, counts as an error.
+            #"hb_request_errors{http_route="/v1/referrals",http_request_method="POST",error_type="\#(refused.status)"} 1"#,
         ] {
             #expect(metrics.contains(expected), "\(expected)")
         }
