@@ -63,6 +63,30 @@ struct GenericPlanTests {
         #expect(plan.contains("using referrals_escalation"), "\(plan)")
     }
 
+    /// The inbox gauges, read every ten seconds by every daemon, bound the open
+    /// statuses too, and read every referral ever received; they now read the
+    /// open ones through the two partial indexes that hold them, escalated or not.
+    @Test func theInboxCountsReadOnlyTheOpenReferrals() async throws {
+        // Of 20,000 referrals all are closed but R-1 (queued), R-2 (in review), and
+        // R-3 and R-4, escalated past their deadlines (delivered; undelivered);
+        // R-5 was escalated and then closed.
+        let adjustment = """
+            WITH hub AS (INSERT INTO hubs (id, name) VALUES ('mash-screening', 'MASH screening'))
+            UPDATE referrals SET
+                status = CASE reference WHEN 'R-1' THEN 'queued' WHEN 'R-2' THEN 'in_review' WHEN 'R-3' THEN 'delivered'
+                                        WHEN 'R-4' THEN 'undelivered' ELSE 'closed' END,
+                escalated_at = CASE WHEN reference IN ('R-3', 'R-4', 'R-5') THEN now() END,
+                deadline = CASE WHEN reference IN ('R-3', 'R-4', 'R-5') THEN now() - interval '1 hour' ELSE deadline END
+            """
+        let (counts, plan) = try await Self.withGenericPlans(seeding: 20000, then: adjustment) { connection in
+            (try Store.inboxCounts(on: connection), try Self.plan("EXPLAIN " + Store.inboxCountsStatement, on: connection))
+        }
+        let screening = try #require(counts.first { $0.hub == "mash-screening" })
+        #expect(screening.open == 4 && screening.overdue == 2 && screening.undelivered == 1, "\(screening)")
+        #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
+        #expect(plan.contains("referrals_escalation") && plan.contains("referrals_open_escalated"), "\(plan)")
+    }
+
     /// Runs `body` on a fresh database's one connection, once it holds `count`
     /// referrals queued in the mash-screening inbox a minute apart ("R-1", ...),
     /// changed by `adjustment`, analysed, and the session uses mashd's generic plans.
