@@ -53,6 +53,11 @@ extension Store {
     /// A child named in one has an open case with that hub.
     static let openStatuses = ["queued", "leased", "in_review", "delivered", "undelivered"]
 
+    /// `status IN ('queued', ...)`, the open statuses written out, for statements
+    /// whose plans must see that they match a partial index's predicate (a bound
+    /// array cannot show it, and left them scans of the whole table).
+    static let isOpenSQL = "status IN (\(openStatuses.map { "'\($0)'" }.joined(separator: ", ")))"
+
     /// The most earlier referrals read per referral: more cannot change a
     /// decision (a document's `priorReferrals.atLeast` is at most 100), and it
     /// bounds the work for a child referred very many times.

@@ -111,22 +111,19 @@ extension Store {
     /// together hold them (open and not yet escalated, open and escalated): the
     /// open statuses are written out rather than bound, so that the plan can see
     /// the indexes' predicates. Bound, they left it a scan of the whole table.
-    static let inboxCountsStatement = {
-        let open = "status IN (\(openStatuses.map { "'\($0)'" }.joined(separator: ", ")))"
-        return """
-            WITH open AS (
-                SELECT hub_id, deadline, status, received_at FROM referrals WHERE escalated_at IS NULL AND \(open)
-                UNION ALL
-                SELECT hub_id, deadline, status, received_at FROM referrals WHERE escalated_at IS NOT NULL AND \(open)
-            )
-            SELECT h.id AS hub, count(r.hub_id) AS open,
-                   count(r.hub_id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue,
-                   count(r.hub_id) FILTER (WHERE r.status = 'undelivered') AS undelivered,
-                   coalesce(extract(epoch FROM now() - min(r.received_at))::bigint, 0) AS oldest_seconds
-            FROM hubs h LEFT JOIN open r ON r.hub_id = h.id
-            GROUP BY h.id ORDER BY h.id
-            """
-    }()
+    static let inboxCountsStatement = """
+        WITH open AS (
+            SELECT hub_id, deadline, status, received_at FROM referrals WHERE escalated_at IS NULL AND \(isOpenSQL)
+            UNION ALL
+            SELECT hub_id, deadline, status, received_at FROM referrals WHERE escalated_at IS NOT NULL AND \(isOpenSQL)
+        )
+        SELECT h.id AS hub, count(r.hub_id) AS open,
+               count(r.hub_id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue,
+               count(r.hub_id) FILTER (WHERE r.status = 'undelivered') AS undelivered,
+               coalesce(extract(epoch FROM now() - min(r.received_at))::bigint, 0) AS oldest_seconds
+        FROM hubs h LEFT JOIN open r ON r.hub_id = h.id
+        GROUP BY h.id ORDER BY h.id
+        """
 }
 
 extension Store {

@@ -50,7 +50,7 @@ extension Store {
     static let escalationStatement = """
         WITH due AS (
             SELECT id FROM referrals
-            WHERE escalated_at IS NULL AND status IN (\(openStatuses.map { "'\($0)'" }.joined(separator: ", "))) AND deadline < now()
+            WHERE escalated_at IS NULL AND \(isOpenSQL) AND deadline < now()
             ORDER BY deadline
             LIMIT $1
             FOR UPDATE SKIP LOCKED
