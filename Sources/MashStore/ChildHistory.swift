@@ -64,10 +64,11 @@ extension Store {
     static let historyLimit = 100
 
     /// The history of each referral's children, from referrals already stored:
-    /// one prepared statement for the whole batch. Each way of matching a child is
-    /// its own branch, given only the children it applies to (as arrays, so the
-    /// statement never changes), and looks them up one at a time (LATERAL), so
-    /// every branch uses its index and reads at most `historyLimit` referrals.
+    /// one prepared statement for the whole batch. Each way of matching a child
+    /// (`ChildMatch`) is its own branch, given only the children it applies to (as
+    /// arrays, so the statement depends only on which ways the batch needs), and
+    /// looks them up one at a time (LATERAL), so every branch uses its index and
+    /// reads at most `historyLimit` referrals.
     /// With `before`, only referrals that arrived before then count; the referral
     /// `excluding` (the one being triaged again) never does.
     static func histories(
@@ -86,19 +87,18 @@ extension Store {
     static func matchingReferrals(
         of groups: [[ChildKey]], before: Date?, on connection: PostgresConnection
     ) throws -> [[UUID: (receivedAt: Date, status: String, hub: String?)]] {
-        var byNHS = ChildColumns(), byNameWithoutNHS = ChildColumns(), byNameWithNHS = ChildColumns(), byDueDate = ChildColumns()
+        var found = [[UUID: (receivedAt: Date, status: String, hub: String?)]](repeating: [:], count: groups.count)
+        var children = [ChildColumns](repeating: ChildColumns(), count: ChildMatch.allCases.count)
         for (index, keys) in groups.enumerated() {
             for key in keys {
-                if key.nhsNumber != nil { byNHS.append(index, key) }
-                if key.familyNameKey != nil && key.dateOfBirth != nil {
-                    if key.nhsNumber == nil { byNameWithoutNHS.append(index, key) } else { byNameWithNHS.append(index, key) }
-                }
-                if key.expectedDueDate != nil { byDueDate.append(index, key) }
+                for match in ChildMatch.allCases where match.applies(to: key) { children[match.rawValue].append(index, key) }
             }
         }
-        let matches = try connection.query(prepared: "mash_child_history", historyStatement,
-                                           byNHS.parameters + byNameWithoutNHS.parameters + byNameWithNHS.parameters + byDueDate.parameters + [historyLimit, before])
-        var found = [[UUID: (receivedAt: Date, status: String, hub: String?)]](repeating: [:], count: groups.count)
+        let used = ChildMatch.allCases.filter { !children[$0.rawValue].isEmpty }
+        guard !used.isEmpty else { return found }
+        let matches = try connection.query(prepared: "mash_child_history_" + used.map { String($0.rawValue) }.joined(),
+                                           historyStatement(used),
+                                           used.flatMap { children[$0.rawValue].parameters } + [historyLimit, before])
         for row in matches {
             found[try row.require(Int.self, "idx")][try row.require(UUID.self, "id")] = (
                 try row.require(Date.self, "received_at"), try row.require(String.self, "status"), try row.decode(String.self, "hub_id")
@@ -107,20 +107,16 @@ extension Store {
         return found
     }
 
-    /// Four branches, each over its own six arrays (`ChildColumns`), then the limit
-    /// and the time before which referrals count (null: any time).
+    /// A branch for each way of matching `used`, each over its own six arrays
+    /// (`ChildColumns`), then the limit and the time before which referrals count
+    /// (null: any time). Only the ways the batch's children need are in it, since
+    /// PostgreSQL sets up every branch of a statement each time it runs it, whether
+    /// or not its arrays are empty: one statement is prepared for each combination.
     /// UNION ALL: an earlier referral found twice (it names two of the children)
     /// is counted once by `histories`, which keys what it finds by referral id.
-    private static let historyStatement: String = {
-        let sameHome = "(v.postcode IS NULL OR rc.postcode IS NULL OR rc.postcode = v.postcode)"
-        let matches = [
-            "rc.nhs_number = v.nhs",
-            "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND \(sameHome)",
-            // A child with an NHS number matches by name only earlier records without one.
-            "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND rc.nhs_number IS NULL AND \(sameHome)",
-            "rc.expected_due_date = v.due AND (rc.family_name_key = v.family OR rc.postcode = v.postcode)",
-        ]
-        return matches.enumerated().map { branch, match in
+    private static func historyStatement(_ used: [ChildMatch]) -> String {
+        let limit = used.count * 6 + 1
+        return used.enumerated().map { branch, match in
             let first = branch * 6
             return """
                 SELECT v.idx, x.id, x.received_at, x.status, x.hub_id
@@ -129,12 +125,46 @@ extension Store {
                 CROSS JOIN LATERAL (
                     SELECT r.id, r.received_at, r.status, r.hub_id
                     FROM referral_children rc JOIN referrals r ON r.id = rc.referral_id
-                    WHERE \(match) AND rc.received_at < coalesce($\(matches.count * 6 + 2)::timestamptz, 'infinity')
-                    ORDER BY rc.received_at DESC LIMIT $\(matches.count * 6 + 1)::int
+                    WHERE \(match.condition) AND rc.received_at < coalesce($\(limit + 1)::timestamptz, 'infinity')
+                    ORDER BY rc.received_at DESC LIMIT $\(limit)::int
                 ) x
                 """
         }.joined(separator: "\nUNION ALL\n")
-    }()
+    }
+}
+
+/// A way of matching a child to the children of earlier referrals, each read
+/// through its own index of `referral_children`.
+enum ChildMatch: Int, CaseIterable {
+    /// By NHS number.
+    case nhsNumber
+    /// A child without an NHS number, by family name and date of birth.
+    case nameWithoutNHSNumber
+    /// A child with an NHS number, by family name and date of birth, only earlier
+    /// records without one (those with one were matched by number).
+    case nameWithNHSNumber
+    /// An unborn child, by expected due date with the same family name or postcode.
+    case dueDate
+
+    func applies(to key: ChildKey) -> Bool {
+        switch self {
+        case .nhsNumber: key.nhsNumber != nil
+        case .nameWithoutNHSNumber: key.nhsNumber == nil && key.familyNameKey != nil && key.dateOfBirth != nil
+        case .nameWithNHSNumber: key.nhsNumber != nil && key.familyNameKey != nil && key.dateOfBirth != nil
+        case .dueDate: key.expectedDueDate != nil
+        }
+    }
+
+    /// The branch's condition on an earlier child `rc` and the child `v`.
+    var condition: String {
+        let sameHome = "(v.postcode IS NULL OR rc.postcode IS NULL OR rc.postcode = v.postcode)"
+        return switch self {
+        case .nhsNumber: "rc.nhs_number = v.nhs"
+        case .nameWithoutNHSNumber: "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND \(sameHome)"
+        case .nameWithNHSNumber: "rc.family_name_key = v.family AND rc.date_of_birth = v.dob AND rc.nhs_number IS NULL AND \(sameHome)"
+        case .dueDate: "rc.expected_due_date = v.due AND (rc.family_name_key = v.family OR rc.postcode = v.postcode)"
+        }
+    }
 }
 
 /// Children as columns of arrays: the referral each belongs to and its keys.
@@ -153,6 +183,7 @@ struct ChildColumns {
     var parameters: [(any PostgresEncodable)?] {
         [owner, nhs, family, birth, due, postcode].map { PostgresArray($0) }
     }
+    var isEmpty: Bool { owner.isEmpty }
 }
 
 extension Store {

@@ -1,6 +1,6 @@
 import Foundation
 import MashDomain
-import MashStore
+@testable import MashStore
 import MashTesting
 import MashTriage
 import Testing
@@ -63,6 +63,32 @@ struct ChildHistoryTests {
 
     @Test(arguments: probes)
     func history(_ probe: Probe) async throws {
+        let store = try await Self.storeWithEarlierReferrals()
+        let history = try await store.history(of: try Self.referral("P-1", probe.children.joined(separator: ", ")))
+        #expect(history.priorReferrals.count == probe.expected)
+        // Each earlier referral is still queued at MASH screening: an open case there.
+        #expect(history.openCaseHub == (probe.expected > 0 ? "mash-screening" : nil))
+        // Nothing stored after `before` counts.
+        #expect(try await store.history(of: try Self.referral("P-2", probe.children.joined(separator: ", ")), before: Date.distantPast).priorReferrals.isEmpty)
+    }
+
+    /// Intake reads a whole batch's history with one statement, holding only the
+    /// ways of matching its children need: every probe at once, and the probes
+    /// in pairs (other combinations of ways), find for each what it finds alone.
+    @Test func aBatchFindsForEachReferralWhatItFindsAlone() async throws {
+        let store = try await Self.storeWithEarlierReferrals()
+        let referrals = try Self.probes.enumerated().map { try Self.referral("P-\($0)", $1.children.joined(separator: ", ")) }
+        let batches = [Array(referrals.indices)] + referrals.indices.map { [$0, ($0 + 3) % referrals.count] }
+        for batch in batches {
+            let histories = try await store.pool.withConnection { connection in
+                try Store.histories(of: batch.map { referrals[$0] }, on: connection)
+            }
+            #expect(histories.map(\.priorReferrals.count) == batch.map { Self.probes[$0].expected }, "batch \(batch)")
+        }
+    }
+
+    /// A database holding the earlier referrals the probes are matched against.
+    static func storeWithEarlierReferrals() async throws -> Store {
         let store = try await TestCluster.freshDatabase().store()
         _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
         let thresholds = try await TestIntake.prepare(store)
@@ -76,11 +102,6 @@ struct ChildHistoryTests {
         for referral in earlier {
             _ = try await store.accept(agencyID: "tvp", agencyKind: .police, referral: referral, document: "{}", warnings: [], thresholds: thresholds)
         }
-        let history = try await store.history(of: try Self.referral("P-1", probe.children.joined(separator: ", ")))
-        #expect(history.priorReferrals.count == probe.expected)
-        // Each earlier referral is still queued at MASH screening: an open case there.
-        #expect(history.openCaseHub == (probe.expected > 0 ? "mash-screening" : nil))
-        // Nothing stored after `before` counts.
-        #expect(try await store.history(of: try Self.referral("P-2", probe.children.joined(separator: ", ")), before: Date.distantPast).priorReferrals.isEmpty)
+        return store
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import MashDomain
 @testable import MashStore
 import MashTesting
+import Postgres
 import MashTriage
 import Testing
 
@@ -150,17 +151,18 @@ struct IntakeTests {
     }
 
     @Test func aReferralTheDatabaseRefusesFailsAloneAndItsNeighboursAreStored() async throws {
-        // An agency that does not exist breaks the foreign key: the batch statement
-        // fails as a whole, and each referral is then retried on its own.
-        let batch = try ["tvp", "gone", "nhs"].map {
-            try submission($0, "R-1", Self.document, warnings: [])
+        // A document PostgreSQL cannot read as JSON (validation never lets one
+        // through): the batch statement fails as a whole, and each referral is then
+        // retried on its own.
+        let batch = try [("tvp", Self.document), ("nhs", "{\"reference\": "), ("nhs", Self.otherDocument)].enumerated().map {
+            try submission($1.0, "R-\($0)", $1.1, warnings: [])
         }
         let results = await Store.storeReferrals(batch, in: store.pool, signals: store.signals)
-        guard case .success(.created) = results[0], case .failure(let error as StoreError) = results[1], case .success(.created) = results[2] else {
-            Issue.record("expected created, a StoreError, created; got \(results)")
+        guard case .success(.created) = results[0], case .failure(let error as PostgresError) = results[1], case .success(.created) = results[2] else {
+            Issue.record("expected created, a PostgresError, created; got \(results)")
             return
         }
-        #expect(error.code == .notFound)
+        #expect(error.sqlState == "22P02")
         #expect(try await referralCount() == 2)
     }
 
@@ -259,6 +261,22 @@ struct DirectoryTests {
         #expect(try await store.hubs().map(\.id) == ["edt"])
         let missing = await #expect(throws: StoreError.self) { try await store.updateHub(id: "nope", name: "x", capacity: nil, deliveryWindow: nil) }
         #expect(missing?.code == .notFound)
+    }
+
+    /// Referrals name their agency and hub without foreign keys (sql/0003, 0011):
+    /// neither can be removed, by any role, the tables' owner included.
+    @Test func noAgencyOrHubCanBeRemovedEvenByTheOwner() async throws {
+        let store = try await TestCluster.freshDatabase().store()
+        _ = try await store.addAgency(id: "school-1", name: "Oak Primary", kind: .education)
+        _ = try await store.addHub(id: "edt", name: "Emergency duty team")
+        for statement in ["DELETE FROM agencies", "DELETE FROM hubs WHERE id = 'edt'", "TRUNCATE agencies CASCADE", "TRUNCATE hubs CASCADE"] {
+            let refused = await #expect(throws: PostgresError.self, "\(statement)") {
+                try await store.pool.withConnection { try $0.query(statement) }
+            }
+            #expect(refused?.sqlState == "23001", "\(statement): \(refused?.message ?? "")")
+        }
+        #expect(try await store.agencies().map(\.id) == ["school-1"])
+        #expect(try await store.hubs().map(\.id) == ["edt"])
     }
 }
 
