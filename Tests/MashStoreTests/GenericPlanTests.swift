@@ -23,6 +23,26 @@ struct GenericPlanTests {
         #expect(plan.contains("on referrals_pkey"), "the leased referrals are found by id: \(plan)")
     }
 
+    /// A new deployment's consumers poll before any referral arrives, so the lease
+    /// is first planned on an empty table, and that plan reads `referrals` whole and
+    /// sorts the inbox. It must not outlive the table's next ANALYZE (autovacuum's
+    /// comes after 50 changed rows): ANALYZE invalidates the plans that read it.
+    @Test func aLeasePlannedOnAnEmptyInboxIsPlannedAgainOnceTheTableIsAnalysed() async throws {
+        let plan = try await Self.withGenericPlans(seeding: 0) { connection in
+            #expect(try Store.lease([LeaseClaim(hub: "mash-screening", max: 1, seconds: 300, actor: "test")], on: connection)[0].isEmpty)
+            try connection.query("""
+                INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
+                SELECT 'tvp', 'R-' || g, '{}', 'queued', 1, 2, 'green', 'mash-screening', now() + g * interval '1 minute', 'seed'
+                FROM generate_series(1, 5000) g
+                """)
+            try connection.query("ANALYZE referrals")
+            #expect(try Store.lease([LeaseClaim(hub: "mash-screening", max: 1, seconds: 300, actor: "test")], on: connection)[0].count == 1)
+            return try Self.plan("EXPLAIN EXECUTE mash_lease('{mash-screening}', '{1}', '{300}', '{test}')", on: connection)
+        }
+        #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
+        #expect(plan.contains("referrals_deliverable"), "the inbox is read in order from its index: \(plan)")
+    }
+
     /// Planned while no referral had been leased, the ack's join with the leases
     /// asked for read the whole lease index, every lease ever made, on every ack:
     /// 10 ms and 3,700 pages for one ack, 4,000 referrals into a drain. Here the
