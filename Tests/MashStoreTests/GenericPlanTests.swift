@@ -14,7 +14,7 @@ struct GenericPlanTests {
     /// whole table, read on every lease: 66 ms for 10 referrals out of 57,000.
     @Test func aLeaseReadsTheReferralsItTakesByIndexHoweverFullTheTable() async throws {
         let (leased, plan) = try await Self.withGenericPlans(seeding: 20000) { connection in
-            let leased = try Store.lease([LeaseClaim(hub: "mash-screening", max: 10, seconds: 300, actor: "test")], on: connection)[0].count
+            let leased = try Self.lease(max: 10, on: connection).count
             // Constants: EXPLAIN, a utility statement, takes no bound parameters.
             return (leased, try Self.plan("EXPLAIN EXECUTE mash_lease('{mash-screening}', '{10}', '{300}', '{test}')", on: connection))
         }
@@ -29,14 +29,10 @@ struct GenericPlanTests {
     /// comes after 50 changed rows): ANALYZE invalidates the plans that read it.
     @Test func aLeasePlannedOnAnEmptyInboxIsPlannedAgainOnceTheTableIsAnalysed() async throws {
         let plan = try await Self.withGenericPlans(seeding: 0) { connection in
-            #expect(try Store.lease([LeaseClaim(hub: "mash-screening", max: 1, seconds: 300, actor: "test")], on: connection)[0].isEmpty)
-            try connection.query("""
-                INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
-                SELECT 'tvp', 'R-' || g, '{}', 'queued', 1, 2, 'green', 'mash-screening', now() + g * interval '1 minute', 'seed'
-                FROM generate_series(1, 5000) g
-                """)
+            #expect(try Self.lease(max: 1, on: connection).isEmpty)
+            try Self.seedInbox(5000, on: connection)
             try connection.query("ANALYZE referrals")
-            #expect(try Store.lease([LeaseClaim(hub: "mash-screening", max: 1, seconds: 300, actor: "test")], on: connection)[0].count == 1)
+            #expect(try Self.lease(max: 1, on: connection).count == 1)
             return try Self.plan("EXPLAIN EXECUTE mash_lease('{mash-screening}', '{1}', '{300}', '{test}')", on: connection)
         }
         #expect(!plan.contains("Seq Scan on referrals"), "\(plan)")
@@ -51,7 +47,7 @@ struct GenericPlanTests {
     @Test func anAckReadsOnlyItsOwnLeaseHoweverManyWereAckedBefore() async throws {
         let (notAcked, plan) = try await Self.withGenericPlans(seeding: 2002) { connection in
             func lease() throws -> UUID {
-                try Store.lease([LeaseClaim(hub: "mash-screening", max: 1, seconds: 300, actor: "test")], on: connection)[0][0].id
+                try Self.lease(max: 1, on: connection)[0].id
             }
             var notAcked = 0
             for _ in 0..<2001 {
@@ -116,16 +112,26 @@ struct GenericPlanTests {
         let store = try await TestCluster.freshDatabase().store(maxConnections: 1)
         _ = try await store.addAgency(id: "tvp", name: "Thames Valley Police", kind: .police)
         return try await store.run { connection in
-            try connection.query("""
-                INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
-                SELECT 'tvp', 'R-' || g, '{}', 'queued', 1, 2, 'green', 'mash-screening', now() + g * interval '1 minute', 'seed'
-                FROM generate_series(1, $1::int) g
-                """, [count])
+            try seedInbox(count, on: connection)
             if let adjustment { try connection.query(adjustment) }
             try connection.query("ANALYZE referrals")
             try connection.query("SET plan_cache_mode = force_generic_plan")
             return try body(connection)
         }
+    }
+
+    /// Queues `count` referrals in the mash-screening inbox a minute apart ("R-1", ...).
+    private static func seedInbox(_ count: Int, on connection: PostgresConnection) throws {
+        try connection.query("""
+            INSERT INTO referrals (agency_id, reference, document, status, threshold_version, level, rag, hub_id, deadline, triage_rule)
+            SELECT 'tvp', 'R-' || g, '{}', 'queued', 1, 2, 'green', 'mash-screening', now() + g * interval '1 minute', 'seed'
+            FROM generate_series(1, $1::int) g
+            """, [count])
+    }
+
+    /// Up to `max` leases of the mash-screening inbox, for five minutes, as mashd makes them.
+    private static func lease(max: Int, on connection: PostgresConnection) throws -> [Lease] {
+        try Store.lease([LeaseClaim(hub: "mash-screening", max: max, seconds: 300, actor: "test")], on: connection)[0]
     }
 
     /// What an `EXPLAIN` printed, as one text.
