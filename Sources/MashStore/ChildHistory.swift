@@ -115,7 +115,7 @@ extension Store {
     /// UNION ALL: an earlier referral found twice (it names two of the children)
     /// is counted once by `histories`, which keys what it finds by referral id.
     private static func historyStatement(_ used: [ChildMatch]) -> String {
-        let limit = used.count * 6 + 1
+        let limitParameter = used.count * 6 + 1, beforeParameter = limitParameter + 1
         return used.enumerated().map { branch, match in
             let first = branch * 6
             return """
@@ -125,8 +125,8 @@ extension Store {
                 CROSS JOIN LATERAL (
                     SELECT r.id, r.received_at, r.status, r.hub_id
                     FROM referral_children rc JOIN referrals r ON r.id = rc.referral_id
-                    WHERE \(match.condition) AND rc.received_at < coalesce($\(limit + 1)::timestamptz, 'infinity')
-                    ORDER BY rc.received_at DESC LIMIT $\(limit)::int
+                    WHERE \(match.condition) AND rc.received_at < coalesce($\(beforeParameter)::timestamptz, 'infinity')
+                    ORDER BY rc.received_at DESC LIMIT $\(limitParameter)::int
                 ) x
                 """
         }.joined(separator: "\nUNION ALL\n")
