@@ -108,6 +108,11 @@ let package = Package(
             path: "bench/DeliveryBench"
         ),
         .executableTarget(
+            name: "http-floor",
+            dependencies: [.product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            path: "bench/HTTPFloor"
+        ),
+        .executableTarget(
             name: "triage-bench",
             dependencies: ["MashTriage", "MashDomain"],
             path: "bench/TriageBench"
