@@ -47,7 +47,7 @@ extension Store {
                 let referral = try ReferralSummary(row: referralRow)
 
                 let earlier = try connection.query("""
-                    SELECT id, reference, received_at, document::text AS document, document = $2::jsonb AS same
+                    SELECT id, reference, received_at, document::text AS document, document::jsonb = $2::jsonb AS same
                     FROM referral_updates WHERE referral_id = $1 ORDER BY received_at, id
                     """, [referralID, document])
                 if let stored = try earlier.first(where: { try $0.require(String.self, "reference") == update.reference }) {
@@ -76,7 +76,7 @@ extension Store {
                 let inserted = try connection.query("""
                     INSERT INTO referral_updates (referral_id, reference, document, received_at, threshold_version, level, rag, hub_id,
                                                   deadline, triage_rule, raised)
-                    VALUES ($1, $2, $3::jsonb, $4, $5::int, $6::smallint, $7, $8, $9, $10, $11)
+                    VALUES ($1, $2, $3::json, $4, $5::int, $6::smallint, $7, $8, $9, $10, $11)
                     RETURNING id, received_at
                     """, [
                         referralID, update.reference, document, arrival, triage.map { _ in thresholds.version },

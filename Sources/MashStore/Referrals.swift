@@ -66,7 +66,7 @@ struct StoreReferralsStatement {
     private var children = [[String?]](repeating: [], count: 7)
 
     /// How the referral columns are cast (the statement's order), then status and arrival.
-    private static let referralCasts = ["", "", "::jsonb", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb", "::int", "::timestamptz"]
+    private static let referralCasts = ["", "", "::json", "::jsonb", "::int", "::smallint", "", "", "::timestamptz", "::jsonb", "", "::jsonb", "::int", "::timestamptz"]
 
     /// `status` and `arrival` are shared by every referral in the batch.
     init(status: String, arrival: Date) {
@@ -232,7 +232,7 @@ extension Store {
     /// The outcome for a referral whose (agency, reference) is already stored.
     private static func earlier(_ submission: ReferralSubmission, on connection: PostgresConnection) throws -> IntakeOutcome {
         let existing = try connection.query("""
-            SELECT id, received_at, warnings::text AS warnings, document = $3::jsonb AS same
+            SELECT id, received_at, warnings::text AS warnings, document::jsonb = $3::jsonb AS same
             FROM referrals WHERE agency_id = $1 AND reference = $2
             """, [submission.agencyID, submission.reference, submission.document])
         guard let row = existing.first else {

@@ -12,7 +12,7 @@ extension Store {
                 SELECT hub_id, agency_id, received_at, deadline, decided_at, outcome,
                        jsonb_array_length(warnings) AS warnings,
                        coalesce(last_referred_at >= received_at - interval '12 months', false) AS re_referral,
-                       (SELECT coalesce(jsonb_agg(DISTINCT c ->> 'category'), '[]') FROM jsonb_array_elements(document -> 'concerns') c)::text AS categories
+                       (SELECT coalesce(jsonb_agg(DISTINCT c ->> 'category'), '[]') FROM json_array_elements(document -> 'concerns') c)::text AS categories
                 FROM referrals WHERE received_at >= $1 AND received_at < $2
                 """, [from, to]
             ).map { row in
