@@ -131,5 +131,13 @@ struct ObjectReader {
 extension String {
     /// Nothing but white space (Unicode's White_Space, scalar by scalar, as JSON
     /// Schema's patterns see it): a combining mark on a space is not blank.
-    var isBlank: Bool { unicodeScalars.allSatisfy(\.properties.isWhitespace) }
+    var isBlank: Bool { unicodeScalars.allSatisfy(\.isWhiteSpace) }
+}
+
+extension Unicode.Scalar {
+    /// Unicode's White_Space, without the property table for ASCII, which is
+    /// nearly every scalar a referral holds (the table lookup showed in profiles).
+    var isWhiteSpace: Bool {
+        isASCII ? value == 0x20 || (0x09...0x0D).contains(value) : properties.isWhitespace
+    }
 }

@@ -281,7 +281,8 @@ private struct ValidationRun {
         let category = object.enumeration("category", ConcernCategory.self, required: true)
         let detail = object.string("detail", maxLength: limits.maxFreeText)
         object.finish()
-        if (detail?.count ?? 0) < 40 && !object.hasProblem(at: "detail") {
+        // Counting all of a long detail's characters would walk its every grapheme.
+        if (detail?.prefix(40).count ?? 0) < 40 && !object.hasProblem(at: "detail") {
             warn(pointer.appending("detail"), "the detail is short: say what happened, when, and how the child is affected")
         }
         return category.map { Concern(category: $0, detail: detail) }
@@ -301,7 +302,7 @@ private struct ValidationRun {
 
     static func isEmailAddress(_ text: String) -> Bool {
         let parts = text.utf8.split(separator: UInt8(ascii: "@"), omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.unicodeScalars.contains(where: \.properties.isWhitespace) else { return false }
+        guard parts.count == 2, !parts[0].isEmpty, !text.unicodeScalars.contains(where: \.isWhiteSpace) else { return false }
         let domain = parts[1].split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
         return domain.count >= 2 && domain.allSatisfy { !$0.isEmpty }
     }

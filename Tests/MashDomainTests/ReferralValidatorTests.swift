@@ -1,5 +1,5 @@
 import Foundation
-import MashDomain
+@testable import MashDomain
 import Testing
 
 // MARK: - Building documents
@@ -616,6 +616,12 @@ struct RequiredFieldTests {
         // on a space is a mark, not white space.
         _ = try accept(validDocument(setting: "/referrer/name", to: " \u{301}"))
         _ = try accept(validDocument(setting: "/children/0/familyName", to: " \u{301}"))
+    }
+
+    @Test func whiteSpaceIsUnicodesWhiteSpaceForEveryScalar() {
+        // The ASCII shortcut must agree with the property table everywhere.
+        let disagreeing = (0...0x10FFFF).compactMap(Unicode.Scalar.init).filter { $0.isWhiteSpace != $0.properties.isWhitespace }
+        #expect(disagreeing.isEmpty, "\(disagreeing.map { String($0.value, radix: 16) })")
     }
 
     @Test(arguments: ["TVP 123", "TVP#1", "réf-1", "a,b", "TVP\t1", "TVP-1\n", "😀"])
