@@ -149,7 +149,7 @@ struct AcknowledgementBody: Encodable {
     /// mashd's CPU at intake (docs/BENCHMARKS.md). `Encodable` stays as the
     /// reference the tests hold this to.
     var json: String {
-        let quoted = JSONResponse.quoted
+        let quoted = JSONString.quoted
         let warnings = warnings.map { #"{"detail":\#(quoted($0.detail)),"pointer":\#(quoted($0.pointer))}"# }
         return #"{"id":\#(quoted(id)),"receivedAt":\#(quoted(RFC3339.format(receivedAt))),"reference":\#(quoted(reference)),"#
             + #""status":\#(quoted(status)),"warnings":[\#(warnings.joined(separator: ","))]}"#

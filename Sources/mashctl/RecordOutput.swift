@@ -124,25 +124,20 @@ enum RecordPrinter {
     /// JSON with fields in record order; `null` for missing values.
     static func json(_ value: FieldValue) -> String {
         switch value {
-        case .text(let text): quoted(text)
+        case .text(let text): JSONString.quoted(text)
         case .number(let number): String(number)
         case .decimal(let figure): figure.isFinite ? String(figure) : "null"
         case .record(let nested): json(nested)
         case .rawJSON(let json): json
         case .flag(let flag): flag ? "true" : "false"
-        case .time(let time): quoted(RFC3339.format(time))
+        case .time(let time): JSONString.quoted(RFC3339.format(time))
         case .null: "null"
         case .list(let records): "[" + records.map(json).joined(separator: ",") + "]"
-        case .names(let names): "[" + names.map(quoted).joined(separator: ",") + "]"
+        case .names(let names): "[" + names.map(JSONString.quoted).joined(separator: ",") + "]"
         }
     }
 
     static func json(_ record: Record) -> String {
-        "{" + record.fields.map { quoted($0.name) + ":" + json($0.value) }.joined(separator: ",") + "}"
-    }
-
-    static func quoted(_ text: String) -> String {
-        let data = try! JSONEncoder().encode(text)
-        return String(decoding: data, as: UTF8.self)
+        "{" + record.fields.map { JSONString.quoted($0.name) + ":" + json($0.value) }.joined(separator: ",") + "}"
     }
 }

@@ -77,10 +77,10 @@ struct LogLineHandler: LogHandler {
                 line += " \(key)=\(fields[key]!)"
             }
         case .json:
-            line = "{\"time\":\"\(time)\",\"level\":\"\(event.level)\",\"logger\":" + Self.quoted(label)
-                + ",\"message\":" + Self.quoted("\(event.message)")
+            line = "{\"time\":\"\(time)\",\"level\":\"\(event.level)\",\"logger\":" + JSONString.quoted(label)
+                + ",\"message\":" + JSONString.quoted("\(event.message)")
             for key in fields.keys.sorted() where !["time", "level", "logger", "message"].contains(key) {
-                line += "," + Self.quoted(key) + ":" + Self.quoted("\(fields[key]!)")
+                line += "," + JSONString.quoted(key) + ":" + JSONString.quoted("\(fields[key]!)")
             }
             line += "}"
         }
@@ -94,22 +94,5 @@ struct LogLineHandler: LogHandler {
                 remaining = UnsafeRawBufferPointer(rebasing: remaining[written...])
             }
         }
-    }
-
-    /// A JSON string literal.
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 }
