@@ -47,9 +47,10 @@ extension Store {
                 let referral = try ReferralSummary(row: referralRow)
 
                 let earlier = try connection.query("""
-                    SELECT id, reference, received_at, document::text AS document, document::jsonb = $2::jsonb AS same
+                    SELECT id, reference, received_at, document::text AS document,
+                           CASE WHEN reference = $3 THEN document::jsonb = $2::jsonb END AS same
                     FROM referral_updates WHERE referral_id = $1 ORDER BY received_at, id
-                    """, [referralID, document])
+                    """, [referralID, document, update.reference])
                 if let stored = try earlier.first(where: { try $0.require(String.self, "reference") == update.reference }) {
                     guard try stored.require(Bool.self, "same") else { return (.referenceReused, nil) }
                     return (.replayed(UpdateAcknowledgement(

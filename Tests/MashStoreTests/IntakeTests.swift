@@ -60,6 +60,20 @@ struct IntakeTests {
         #expect(stored == document, "and reads back whole, byte for byte as sent (key order and white space too)")
     }
 
+    /// docs/API.md: a lease carries the document byte for byte as the agency sent
+    /// it, white space and key order included (sql/0012).
+    @Test func aLeaseCarriesTheDocumentAsSent() async throws {
+        let sent = "{\n  \"reference\": \"R-1\",\n  \"immediateDanger\": false,\n  \"children\": [ {\"familyName\": \"Khan\"} ]\n}"
+        guard case .created = try await accept("tvp", "R-1", sent, warnings: []) else {
+            Issue.record("the referral was not stored")
+            return
+        }
+        let hub = try await store.run { try $0.query("SELECT hub_id FROM referrals")[0].require(String.self, "hub_id") }
+        let leases = try await store.lease(hub: hub, max: 1, seconds: 60, actor: "hub:test")
+        #expect(leases.count == 1)
+        #expect(leases.first?.json.contains(#""document" : \#(sent)"#) == true, "\(leases.first?.json ?? "no lease")")
+    }
+
     @Test func aRetryWithTheSameDocumentReplaysTheOriginalAcknowledgement() async throws {
         guard case .created(let first) = try await accept("tvp", "R-1", Self.document, warnings: [Self.warning]) else {
             Issue.record("the first submission should be created")
