@@ -104,7 +104,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "delivery-bench",
-            dependencies: [.product(name: "Histogram", package: "hdrhistogram-swift")],
+            dependencies: ["MashDomain", .product(name: "Histogram", package: "hdrhistogram-swift")],
             path: "bench/DeliveryBench"
         ),
         .executableTarget(

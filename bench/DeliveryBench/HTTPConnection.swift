@@ -7,7 +7,10 @@ final class HTTPConnection {
     struct Failure: Error, CustomStringConvertible { let description: String }
 
     private let fd: Int32
+    /// Received and not yet read.
     private var buffer: [UInt8] = []
+    /// Where each `recv` lands, allocated once.
+    private var receiving = [UInt8](repeating: 0, count: 65_536)
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -42,36 +45,55 @@ final class HTTPConnection {
                 sent += n
             }
         }
-        let head = try readHead()
-        let lines = String(decoding: head, as: UTF8.self).split(separator: "\r\n")
-        guard let statusLine = lines.first, statusLine.split(separator: " ").count >= 2,
-              let status = Int(statusLine.split(separator: " ")[1]) else { throw Failure(description: "bad status line") }
-        var length = 0, chunked = false
-        for line in lines.dropFirst() {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
-            guard parts.count == 2 else { continue }
-            if parts[0] == "content-length" { length = Int(parts[1]) ?? 0 }
-            if parts[0] == "transfer-encoding" && parts[1].contains("chunked") { chunked = true }
+        let head = try Head(try readHead())
+        if head.status == 204 || head.status == 304 { return (head.status, []) }
+        return (head.status, head.chunked ? try readChunked() : try read(head.length))
+    }
+
+    /// A response's status and how its body is framed, read from its head (the
+    /// bytes before the blank line) without Foundation: this runs for every
+    /// request the generator makes, on the cores the daemon it measures needs.
+    private struct Head {
+        let status: Int
+        var length = 0
+        var chunked = false
+
+        init(_ bytes: ArraySlice<UInt8>) throws {
+            let lines = bytes.split(separator: 10).map { $0.last == 13 ? $0.dropLast() : $0 }
+            let statusLine = lines.first?.split(separator: 32, maxSplits: 2) ?? []
+            guard statusLine.count >= 2, let status = Int(String(decoding: statusLine[1], as: UTF8.self)) else {
+                throw Failure(description: "bad status line")
+            }
+            self.status = status
+            for line in lines.dropFirst() {
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else { continue }
+                let name = String(decoding: line[..<colon], as: UTF8.self).lowercased()
+                let value = String(decoding: line[(colon + 1)...], as: UTF8.self).filter { $0 != " " && $0 != "\t" }
+                if name == "content-length" { length = Int(value) ?? 0 }
+                if name == "transfer-encoding" && value.lowercased().contains("chunked") { chunked = true }
+            }
         }
-        if status == 204 || status == 304 { return (status, []) }
-        return (status, chunked ? try readChunked() : try read(length))
     }
 
     private func fill() throws {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+        let n = receiving.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
         guard n > 0 else { throw Failure(description: n == 0 ? "connection closed" : "recv: \(errno)") }
-        buffer += chunk[0..<n]
+        buffer += receiving[0..<n]
     }
 
-    private func readHead() throws -> [UInt8] {
-        let end: [UInt8] = [13, 10, 13, 10]
+    private func readHead() throws -> ArraySlice<UInt8> {
+        var searched = 0
         while true {
-            if buffer.count >= 4, let at = (0...(buffer.count - 4)).first(where: { buffer[$0..<($0 + 4)].elementsEqual(end) }) {
-                let head = Array(buffer[0..<at])
-                buffer.removeFirst(at + 4)
-                return head
+            var at = searched
+            while at + 4 <= buffer.count {
+                if buffer[at] == 13 && buffer[at + 1] == 10 && buffer[at + 2] == 13 && buffer[at + 3] == 10 {
+                    let head = buffer[0..<at]
+                    buffer.removeFirst(at + 4)
+                    return head
+                }
+                at += 1
             }
+            searched = max(0, buffer.count - 3)
             try fill()
         }
     }

@@ -39,7 +39,7 @@ struct Referrals: Sendable {
     /// The reference and request body of referral `index`.
     func referral(_ index: Int) -> (reference: String, body: [UInt8]) {
         let base = block * 20_000_000 + index * 4
-        let reference = "\(tag)/\(String(format: "%09d", index))"
+        let reference = "\(tag)/\(zeroPadded(index, 9))"
         let family = letters(base)
         var body = pieces[0]
         body.reserveCapacity(pieces.reduce(64) { $0 + $1.count })
@@ -62,9 +62,16 @@ func nhsNumber(_ base: Int) -> String {
             rest /= 10
         }
         let check = (11 - sum % 11) % 11
-        if check != 10 { return String(format: "%09d%d", number, check) }
+        if check != 10 { return zeroPadded(number, 9) + String(check) }
         base += 1
     }
+}
+
+/// `n`'s digits, with zeros in front up to `width` (String(format:) costs the
+/// generator several times more, on every referral).
+func zeroPadded(_ n: Int, _ width: Int) -> String {
+    let digits = String(n)
+    return String(repeating: "0", count: max(0, width - digits.count)) + digits
 }
 
 /// Six lower-case letters spelling `n` in base 26.

@@ -67,26 +67,16 @@ func consume(
         do {
             let response = try connection.send("POST", "/v1/hubs/\(hub)/leases", token: token, body: body)
             let at = now()
-            guard response.status == 200,
-                  let json = try JSONSerialization.jsonObject(with: Data(response.body)) as? [String: Any],
-                  let leases = json["leases"] as? [[String: Any]]
-            else {
+            guard response.status == 200, let leases = HubAnswers.leases(response.body) else {
                 errors += 1
                 continue
             }
             if leases.isEmpty && untilEmpty { break }
-            for lease in leases {
-                if let reference = ((lease["referral"] as? [String: Any])?["document"] as? [String: Any])?["reference"] as? String {
-                    received(reference, at)
-                }
-            }
-            let ids = leases.compactMap { $0["leaseId"] as? String }
-            errors += leases.count - ids.count
+            for case let reference? in leases.map(\.reference) { received(reference, at) }
+            let ids = leases.map(\.leaseID)
             if ackTogether && !ids.isEmpty {
-                let body = try JSONSerialization.data(withJSONObject: ["leaseIds": ids])
-                let answer = try connection.send("POST", "/v1/hubs/\(hub)/acks", token: token, body: Array(body))
-                let results = ((try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any])?["results"] as? [[String: Any]] ?? []
-                let done = results.filter { $0["status"] as? Int == 204 }.count
+                let answer = try connection.send("POST", "/v1/hubs/\(hub)/acks", token: token, body: HubAnswers.acks(ids))
+                let done = answer.status == 200 ? HubAnswers.acknowledged(answer.body) : 0
                 acked += done
                 errors += ids.count - done
             } else {
@@ -231,13 +221,9 @@ case "hold":
     guard let connection = try? HTTPConnection(port: port),
           let answer = try? connection.send("POST", "/v1/hubs/\(hub)/leases", token: hubToken,
                                             body: Array(#"{"max": 1, "waitSeconds": 10, "leaseSeconds": \#(leaseSeconds)}"#.utf8)),
-          answer.status == 200,
-          let json = (try? JSONSerialization.jsonObject(with: Data(answer.body))) as? [String: Any],
-          let lease = (json["leases"] as? [[String: Any]])?.first,
-          let id = lease["leaseId"] as? String, let expires = lease["leaseExpiresAt"] as? String,
-          let referral = (lease["referral"] as? [String: Any])?["id"] as? String
+          answer.status == 200, let lease = HubAnswers.leases(answer.body)?.first
     else { fail("hold: no lease") }
-    FileHandle.standardOutput.write(Data("HOLD \(id) \(referral) \(expires)\n".utf8))  // unbuffered: the test reads it at once
+    FileHandle.standardOutput.write(Data("HOLD \(lease.leaseID) \(lease.referralID) \(lease.expiresAt)\n".utf8))  // unbuffered: the test reads it at once
     sleep(600)
 
 case "consume":
