@@ -10,7 +10,7 @@ public struct DaemonConfiguration: Sendable, Equatable {
     /// Database connections in the pool.
     public var poolSize = 16
     /// Batches of referrals written at once, each on its own pooled connection.
-    public var batchWriters = 4
+    public var batchWriters = 1
     public var logFormat = LogFormat.text
     public var logLevel = LogLevel.info
     /// How long SIGTERM waits for in-flight requests before the daemon exits.

@@ -17,10 +17,12 @@ public struct Store: Sendable {
         /// The most items written by one statement.
         public var maxBatchSize: Int
         /// The most batches being written at once, each on a pooled connection.
-        /// By default mashd's `batchWriters` default, four: a referral arriving
-        /// while a batch is written starts its own at once rather than waiting.
-        /// One writer costs PostgreSQL less CPU per referral and pays off only
-        /// when the CPU is short (docs/ARCHITECTURE.md).
+        /// By default mashd's `batchWriters` default, one: a referral arriving
+        /// while a batch is written joins the next, so batches grow with the
+        /// load and PostgreSQL pays for fewer statements and commits. More
+        /// writers start a batch at once instead, which pays only where each
+        /// write waits long on something other than this machine's CPU, such as
+        /// a distant database (docs/ARCHITECTURE.md).
         public var maxConcurrentBatches: Int
 
         public init(maxBatchSize: Int = 64, maxConcurrentBatches: Int = DaemonConfiguration().batchWriters) {

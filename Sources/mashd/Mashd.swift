@@ -46,7 +46,7 @@ struct Mashd: AsyncParsableCommand {
     var port: String?
     @Option(help: "Database connections in the pool (poolSize; default 16).")
     var poolSize: String?
-    @Option(help: "Batches of referrals written at once (batchWriters; default 4).")
+    @Option(help: "Batches of referrals written at once (batchWriters; default 1).")
     var batchWriters: String?
     @Option(help: "text or json (logFormat).")
     var logFormat: String?
