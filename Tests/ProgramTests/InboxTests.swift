@@ -111,6 +111,12 @@ struct InboxTests {
         let replay = try await post(daemon, token: setup.policeToken, danger, path: path)
         #expect(replay.status == 200)
         #expect(replay.json["id"] as? String == raised.json["id"] as? String)
+        // The same document in another key order and white space is the same update
+        // (stored as sent, compared as jsonb), though U-1/2 was stored after it.
+        let reformatted = Data(#"{"detail":"The partner is back at the address, against his bail conditions.","immediateDanger":true,"concerns":[],"reference":"U-1/1"}"#.utf8)
+        let reformattedReplay = try await post(daemon, token: setup.policeToken, reformatted, path: path)
+        #expect(reformattedReplay.status == 200, "\(reformattedReplay.text)")
+        #expect(reformattedReplay.json["id"] as? String == raised.json["id"] as? String)
         let reused = try await post(daemon, token: setup.policeToken, calmer.replacingReference("U-1/2", with: "U-1/1"), path: path)
         #expect(reused.status == 422)
         #expect(reused.json["type"] as? String == "/problems/reference-reused")
