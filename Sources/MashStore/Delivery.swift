@@ -70,13 +70,6 @@ extension Store {
         try await leasing.submit(LeaseClaim(hub: hub, max: max, seconds: seconds, actor: actor))
     }
 
-    /// Leases for a batch of claims; see `writeSplittingOnFailure`.
-    static func lease(_ claims: [LeaseClaim], in pool: ConnectionPool) async -> [Result<[Lease], any Error>] {
-        await writeSplittingOnFailure(claims) { claims in
-            try await run(on: pool) { try lease(claims, on: $0) }
-        }
-    }
-
     /// Serves every claim with one statement: each claim's leases, in priority order.
     static func lease(_ claims: [LeaseClaim], on connection: PostgresConnection) throws -> [[Lease]] {
         let rows = try connection.query(prepared: "mash_lease", leaseStatement, [
@@ -157,7 +150,8 @@ extension Store {
     /// Several leases of one hub acknowledged at once: one statement, one commit.
     /// One outcome per lease, in order, each as `acknowledge` would have given it.
     public func acknowledge(hub: String, leases: [UUID], actor: String) async throws -> [LeaseOutcome] {
-        try await Self.acknowledge(leases.map { LeaseEnding(lease: $0, hub: hub, actor: actor) }, in: pool).map { try $0.get() }
+        let endings = leases.map { LeaseEnding(lease: $0, hub: hub, actor: actor) }
+        return try await run { Self.acknowledge(endings, on: $0) }.map { try $0.get() }
     }
 
     /// Gives the referral back to the inbox now, for the next consumer.
@@ -170,10 +164,8 @@ extension Store {
     }
 
     /// Ends a batch of acks; see `writeSplittingOnFailure`.
-    static func acknowledge(_ batch: [LeaseEnding], in pool: ConnectionPool) async -> [Result<LeaseOutcome, any Error>] {
-        await writeSplittingOnFailure(batch) { batch in
-            try await run(on: pool) { try end(batch, .ack, on: $0) }
-        }
+    static func acknowledge(_ batch: [LeaseEnding], on connection: PostgresConnection) -> [Result<LeaseOutcome, any Error>] {
+        writeSplittingOnFailure(batch) { try end($0, .ack, on: connection) }
     }
 
     /// Ends each live lease asked for with one statement, recording the step for

@@ -10,12 +10,31 @@ import Synchronization
 /// its own outcome back only when `write` has returned, that is after its batch was
 /// committed; writers are unstructured tasks, so a submitter that goes away cannot
 /// cancel a batch that holds its neighbours' referrals.
-final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
-    /// Writes a batch and returns one result per item, in order.
-    typealias Write = @Sendable ([Item]) async -> [Result<Outcome, any Error>]
+///
+/// A writer runs inside one session (for the store, a pooled connection, on that
+/// connection's own thread) from its first batch to its last, so that batches
+/// following one another under load cost no hop between threads. A session that
+/// `isUsable` says is no longer usable (a broken connection) is left after its
+/// batch, and the writer goes on in a new one.
+final class GroupCommit<Item: Sendable, Outcome: Sendable, Session>: Sendable {
+    /// Writes a batch in a session and returns one result per item, in order.
+    typealias Write = @Sendable ([Item], Session) -> [Result<Outcome, any Error>]
+    /// Runs a writer in a new session and returns what it returns; throws when
+    /// no session can be had (for the store, no connection).
+    typealias OpenSession = @Sendable (_ writer: @escaping @Sendable (Session) -> WriterEnd) async throws -> WriterEnd
+
+    /// Why a writer left its session.
+    enum WriterEnd: Sendable {
+        /// Nothing was left to write: the writer has retired.
+        case drained
+        /// The session became unusable with submissions still pending.
+        case sessionUnusable
+    }
 
     let maxBatchSize: Int
     let maxConcurrentBatches: Int
+    private let openSession: OpenSession
+    private let isUsable: @Sendable (Session) -> Bool
     private let write: Write
     private let state = Mutex(State())
 
@@ -29,10 +48,15 @@ final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
         var writers = 0
     }
 
-    init(maxBatchSize: Int, maxConcurrentBatches: Int, write: @escaping Write) {
+    init(
+        maxBatchSize: Int, maxConcurrentBatches: Int, openSession: @escaping OpenSession,
+        isUsable: @escaping @Sendable (Session) -> Bool, write: @escaping Write
+    ) {
         precondition(maxBatchSize > 0 && maxConcurrentBatches > 0, "batches need room for at least one item and one writer")
         self.maxBatchSize = maxBatchSize
         self.maxConcurrentBatches = maxConcurrentBatches
+        self.openSession = openSession
+        self.isUsable = isUsable
         self.write = write
     }
 
@@ -54,21 +78,44 @@ final class GroupCommit<Item: Sendable, Outcome: Sendable>: Sendable {
 
     private func writeUntilDrained() async {
         while true {
-            let batch = state.withLock { state -> [Pending] in
-                guard !state.pending.isEmpty else {
-                    state.writers -= 1
-                    return []
-                }
-                let count = min(maxBatchSize, state.pending.count)
-                defer { state.pending.removeFirst(count) }
-                return Array(state.pending.prefix(count))
+            do {
+                guard try await openSession({ self.writeBatches(in: $0) }) == .sessionUnusable else { return }
+            } catch {
+                // No session: the next batch fails with the reason, and the
+                // writer tries again for whatever is left.
+                guard let batch = nextBatch() else { return }
+                for pending in batch { pending.continuation.resume(throwing: error) }
             }
-            guard !batch.isEmpty else { return }
-            let results = await write(batch.map(\.item))
+        }
+    }
+
+    /// Writes batch after batch in `session` until nothing is left or the session is unusable.
+    private func writeBatches(in session: Session) -> WriterEnd {
+        while let batch = nextBatch() {
+            let results = write(batch.map(\.item), session)
             precondition(results.count == batch.count, "a batch write must return one result per item")
-            for (pending, result) in zip(batch, results) {
-                pending.continuation.resume(with: result)
+            // One task hands every submitter its outcome: resuming each from this
+            // thread would wake an executor thread per submitter.
+            Task {
+                for (pending, result) in zip(batch, results) {
+                    pending.continuation.resume(with: result)
+                }
             }
+            guard isUsable(session) else { return .sessionUnusable }
+        }
+        return .drained
+    }
+
+    /// The next batch; nil when nothing is pending, and then this writer has retired.
+    private func nextBatch() -> [Pending]? {
+        state.withLock { state in
+            guard !state.pending.isEmpty else {
+                state.writers -= 1
+                return nil
+            }
+            let count = min(maxBatchSize, state.pending.count)
+            defer { state.pending.removeFirst(count) }
+            return Array(state.pending.prefix(count))
         }
     }
 }

@@ -165,9 +165,11 @@ extension Store {
     /// are signalled, so that consumers waiting on their inboxes lease them at once,
     /// and each new referral's triage is counted (`mash_triage_total` by level,
     /// RAG and hub).
-    static func storeReferrals(_ batch: [ReferralSubmission], in pool: ConnectionPool, signals: InboxSignals) async -> [Result<IntakeOutcome, any Error>] {
-        await writeSplittingOnFailure(batch) { batch in
-            let stored = try await run(on: pool) { try insert(batch, on: $0) }
+    static func storeReferrals(
+        _ batch: [ReferralSubmission], on connection: PostgresConnection, signals: InboxSignals
+    ) -> [Result<IntakeOutcome, any Error>] {
+        writeSplittingOnFailure(batch) { batch in
+            let stored = try insert(batch, on: connection)
             signals.committed(stored.hubs)
             for decision in stored.triaged {
                 Counter(label: "mash_triage_total", dimensions: [

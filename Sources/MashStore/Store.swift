@@ -8,9 +8,9 @@ public struct Store: Sendable {
     public let pool: ConnectionPool
     /// Wakes consumers waiting on an inbox when a referral is committed to it.
     public let signals: InboxSignals
-    let intake: GroupCommit<ReferralSubmission, IntakeOutcome>
-    let leasing: GroupCommit<LeaseClaim, [Lease]>
-    let acks: GroupCommit<LeaseEnding, LeaseOutcome>
+    let intake: GroupCommit<ReferralSubmission, IntakeOutcome, PostgresConnection>
+    let leasing: GroupCommit<LeaseClaim, [Lease], PostgresConnection>
+    let acks: GroupCommit<LeaseEnding, LeaseOutcome, PostgresConnection>
 
     /// How concurrent referrals are coalesced into shared statements and commits.
     public struct Batching: Sendable {
@@ -30,9 +30,15 @@ public struct Store: Sendable {
             self.maxConcurrentBatches = maxConcurrentBatches
         }
 
-        /// Coalesces submissions as these settings say, writing each batch with `write`.
-        func groupCommit<Item, Outcome>(_ write: @escaping GroupCommit<Item, Outcome>.Write) -> GroupCommit<Item, Outcome> {
-            GroupCommit(maxBatchSize: maxBatchSize, maxConcurrentBatches: maxConcurrentBatches, write: write)
+        /// Coalesces submissions as these settings say, each writer on a
+        /// connection of `pool`, writing each batch with `write`.
+        func groupCommit<Item, Outcome>(
+            in pool: ConnectionPool, _ write: @escaping GroupCommit<Item, Outcome, PostgresConnection>.Write
+        ) -> GroupCommit<Item, Outcome, PostgresConnection> {
+            GroupCommit(
+                maxBatchSize: maxBatchSize, maxConcurrentBatches: maxConcurrentBatches,
+                openSession: { try await pool.withConnection($0) }, isUsable: { !$0.isBroken }, write: write
+            )
         }
     }
 
@@ -40,12 +46,14 @@ public struct Store: Sendable {
         self.pool = pool
         let signals = InboxSignals(pool: pool)
         self.signals = signals
-        intake = batching.groupCommit { await Store.storeReferrals($0, in: pool, signals: signals) }
+        intake = batching.groupCommit(in: pool) { Store.storeReferrals($0, on: $1, signals: signals) }
         // Leases and acks are short statements: one writer each, so that whatever
         // arrives while one is written shares the next (docs/ARCHITECTURE.md).
         let delivery = Batching(maxBatchSize: batching.maxBatchSize, maxConcurrentBatches: 1)
-        leasing = delivery.groupCommit { await Store.lease($0, in: pool) }
-        acks = delivery.groupCommit { await Store.acknowledge($0, in: pool) }
+        leasing = delivery.groupCommit(in: pool) { claims, connection in
+            Store.writeSplittingOnFailure(claims) { try Store.lease($0, on: connection) }
+        }
+        acks = delivery.groupCommit(in: pool) { Store.acknowledge($0, on: $1) }
     }
 
     /// Runs `body` on a pooled connection, translating constraint violations into
@@ -56,8 +64,13 @@ public struct Store: Sendable {
     }
 
     static func run<T: Sendable>(on pool: ConnectionPool, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
+        try await pool.withConnection { connection in try explained { try body(connection) } }
+    }
+
+    /// Runs `body`, translating constraint violations into `StoreError`s a caller can explain.
+    static func explained<T>(_ body: () throws -> T) throws -> T {
         do {
-            return try await pool.withConnection(body)
+            return try body()
         } catch let error as PostgresError where error.isUniqueViolation {
             throw StoreError(.alreadyExists, "already exists" + (error.detail.map { ": \($0)" } ?? ""))
         } catch let error as PostgresError where error.sqlState == "23503" {
@@ -74,16 +87,16 @@ extension Store {
     /// alone, so one bad item fails by itself and never takes its neighbours with
     /// it; an unreachable database fails them all.
     static func writeSplittingOnFailure<Item, Outcome>(
-        _ batch: [Item], _ write: ([Item]) async throws -> [Outcome]
-    ) async -> [Result<Outcome, any Error>] {
+        _ batch: [Item], _ write: ([Item]) throws -> [Outcome]
+    ) -> [Result<Outcome, any Error>] {
         do {
-            return try await write(batch).map { .success($0) }
+            return try explained { try write(batch) }.map { .success($0) }
         } catch let error as PostgresError where error.isUnavailable {
             return batch.map { _ in .failure(error) }
         } catch where batch.count > 1 {
             var results: [Result<Outcome, any Error>] = []
             for item in batch {
-                results += await writeSplittingOnFailure([item], write)
+                results += writeSplittingOnFailure([item], write)
             }
             return results
         } catch {

@@ -153,7 +153,8 @@ struct IntakeTests {
             try submission("tvp", "R-1", Self.otherDocument, warnings: []),
             try submission("nhs", "R-1", Self.otherDocument, warnings: []),
         ]
-        let outcomes = try await Store.storeReferrals(batch, in: store.pool, signals: store.signals).map { try $0.get() }
+        let signals = store.signals
+        let outcomes = try await store.pool.withConnection { Store.storeReferrals(batch, on: $0, signals: signals) }.map { try $0.get() }
         guard case .created(let tvp) = outcomes[0], case .replayed = outcomes[1], case .created(let nhs) = outcomes[2] else {
             Issue.record("expected created, replayed, created; got \(outcomes)")
             return
@@ -171,7 +172,8 @@ struct IntakeTests {
         let batch = try [("tvp", Self.document), ("nhs", "{\"reference\": "), ("nhs", Self.otherDocument)].enumerated().map {
             try submission($1.0, "R-\($0)", $1.1, warnings: [])
         }
-        let results = await Store.storeReferrals(batch, in: store.pool, signals: store.signals)
+        let signals = store.signals
+        let results = try await store.pool.withConnection { Store.storeReferrals(batch, on: $0, signals: signals) }
         guard case .success(.created) = results[0], case .failure(let error as PostgresError) = results[1], case .success(.created) = results[2] else {
             Issue.record("expected created, a PostgresError, created; got \(results)")
             return
