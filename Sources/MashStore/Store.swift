@@ -60,11 +60,7 @@ public struct Store: Sendable {
     /// `StoreError`s a caller can explain.
     @discardableResult
     func run<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await Self.run(on: pool, body)
-    }
-
-    static func run<T: Sendable>(on pool: ConnectionPool, _ body: @escaping @Sendable (PostgresConnection) throws -> T) async throws -> T {
-        try await pool.withConnection { connection in try explained { try body(connection) } }
+        try await pool.withConnection { connection in try Self.explained { try body(connection) } }
     }
 
     /// Runs `body`, translating constraint violations into `StoreError`s a caller can explain.
