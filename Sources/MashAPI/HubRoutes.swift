@@ -13,8 +13,11 @@ struct HubRoutes {
     /// inbox again even though nothing woke it: the safety net under the signals.
     let safetyPoll: Duration
 
-    /// Lease and decision bodies are small; anything larger is a mistake.
-    static let bodyLimit = 16 * 1024
+    /// Hub requests are small, but every valid one must fit, however it is
+    /// written: the largest is a decision whose reason and feedback (2,000 and
+    /// 4,000 characters) have every character escaped as a surrogate pair,
+    /// 12 bytes each, 72,000 in all. Anything larger is a mistake.
+    static let bodyLimit = 96 * 1024
 
     func register(on group: RouterGroup<MashRequestContext>) {
         group.post("hubs/:hub/leases", use: lease)

@@ -2112,7 +2112,7 @@ public enum OpenAPIDocument {
                 }
               },
               "TooLarge": {
-                "description": "/problems/too-large: the body is over the limit (1 MiB for referrals and updates, 16 KiB for hub requests).",
+                "description": "/problems/too-large: the body is over the limit (1 MiB for referrals and updates, 96 KiB for hub requests).",
                 "content": {
                   "application/problem+json": {
                     "schema": {

@@ -213,6 +213,22 @@ struct DeliveryTests {
         let unexplained = try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/\(Self.hub)/referrals/\(quiet)/decision"),
                                               token: setup.hubToken, body: Data(#"{"outcome": "nfa", "reason": "No role for children's services"}"#.utf8))
         #expect(unexplained.status == 200 && unexplained.text.contains(#""feedback":null"#), "no feedback is null, as the referrer sees it")
+
+        // The longest decision allowed, every character escaped as a surrogate
+        // pair (72 kB), is within hub requests' body limit; a body over it is not.
+        let longest = try await Self.post(daemon, setup, "D-3", n: 22)
+        let decideLongest = { (body: String) in
+            try await HTTP.send("POST", daemon.baseURL.appendingPathComponent("v1/hubs/\(Self.hub)/referrals/\(longest)/decision"),
+                                token: setup.hubToken, body: Data(body.utf8))
+        }
+        let padded = #"{"outcome": "nfa", "reason": "x""# + String(repeating: " ", count: 96 * 1024) + "}"
+        #expect(try await decideLongest(padded).status == 413)
+        let emoji = #"\ud83d\ude00"#
+        let spelledOut = #"{"outcome": "nfa", "reason": ""# + String(repeating: emoji, count: 2000)
+            + #"", "feedback": ""# + String(repeating: emoji, count: 4000) + #""}"#
+        let decidedLongest = try await decideLongest(spelledOut)
+        #expect(decidedLongest.status == 200, "\(decidedLongest.status)")
+        #expect((decidedLongest.json["feedback"] as? String)?.unicodeScalars.count == 4000)
     }
 
     @Test func aReferralNobodyTakesWithinTheDeliveryWindowIsUndeliveredButStillOffered() async throws {
