@@ -27,7 +27,8 @@ final class GroupCommit<Item: Sendable, Outcome: Sendable, Session>: Sendable {
     enum WriterEnd: Sendable {
         /// Nothing was left to write: the writer has retired.
         case drained
-        /// The session became unusable with submissions still pending.
+        /// The session became unusable after a batch: the writer has not
+        /// retired, and goes on in a new session for whatever is pending.
         case sessionUnusable
     }
 
