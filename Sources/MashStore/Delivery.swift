@@ -257,19 +257,41 @@ extension Store {
     /// many it marked.
     @discardableResult
     public func markUndelivered() async throws -> Int {
-        try await run { connection in
-            try connection.query("""
-                WITH passed AS (
-                    UPDATE referrals r SET status = 'undelivered', undelivered_at = now()
-                    FROM hubs h
-                    WHERE r.hub_id = h.id AND r.status = 'queued' AND r.received_at + h.delivery_window <= now()
-                    RETURNING r.id, r.hub_id, h.delivery_window
-                ), recorded AS (
-                    INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
-                    SELECT id, 'undelivered', hub_id, 'mashd', jsonb_build_object('window', delivery_window::text) FROM passed
-                )
-                SELECT count(*) AS n FROM passed
-                """)[0].require(Int.self, "n")
+        try await run { try Self.markUndelivered(on: $0) }
+    }
+
+    /// `markUndelivered` on `connection`, a thousand referrals a transaction.
+    static func markUndelivered(on connection: PostgresConnection) throws -> Int {
+        let batch = 1000
+        var marked = 0
+        while true {
+            let n = try connection.query(prepared: "mash_undelivered", undeliveredStatement, [batch])[0].require(Int.self, "n")
+            marked += n
+            if n < batch { return marked }
         }
     }
+
+    /// Reads `referrals_awaiting_delivery` from its oldest entry and stops at the
+    /// shortest delivery window of any hub: nothing received after that can have
+    /// passed its window. Rows a lease holds are left to the next round. The
+    /// update finds its rows by id from an array, as the lease does: a generic
+    /// plan cannot see that `LIMIT $1` is small, and would hash the whole table.
+    static let undeliveredStatement = """
+        WITH past_window AS (
+            SELECT q.id FROM referrals q JOIN hubs qh ON qh.id = q.hub_id
+            WHERE q.status = 'queued'
+              AND q.received_at <= now() - (SELECT min(delivery_window) FROM hubs)
+              AND q.received_at <= now() - qh.delivery_window
+            ORDER BY q.received_at LIMIT $1 FOR UPDATE OF q SKIP LOCKED
+        ), passed AS (
+            UPDATE referrals r SET status = 'undelivered', undelivered_at = now()
+            FROM hubs h
+            WHERE r.id = ANY (ARRAY(SELECT id FROM past_window)) AND h.id = r.hub_id
+            RETURNING r.id, r.hub_id, h.delivery_window
+        ), recorded AS (
+            INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
+            SELECT id, 'undelivered', hub_id, 'mashd', jsonb_build_object('window', delivery_window::text) FROM passed
+        )
+        SELECT count(*) AS n FROM passed
+        """
 }
