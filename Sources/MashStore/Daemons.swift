@@ -111,18 +111,25 @@ extension Store {
     /// together hold them (open and not yet escalated, open and escalated): the
     /// open statuses are written out rather than bound, so that the plan can see
     /// the indexes' predicates. Bound, they left it a scan of the whole table.
+    /// Counted by hub before the join with the hubs: with 1.5 million open, 0.64 s
+    /// against 0.93 s joined first.
     static let inboxCountsStatement = """
         WITH open AS (
             SELECT hub_id, deadline, status, received_at FROM referrals WHERE escalated_at IS NULL AND \(isOpenSQL)
             UNION ALL
             SELECT hub_id, deadline, status, received_at FROM referrals WHERE escalated_at IS NOT NULL AND \(isOpenSQL)
+        ), counted AS (
+            SELECT hub_id, count(*) AS open,
+                   count(*) FILTER (WHERE deadline < now() OR status = 'undelivered') AS overdue,
+                   count(*) FILTER (WHERE status = 'undelivered') AS undelivered,
+                   min(received_at) AS oldest
+            FROM open GROUP BY hub_id
         )
-        SELECT h.id AS hub, count(r.hub_id) AS open,
-               count(r.hub_id) FILTER (WHERE r.deadline < now() OR r.status = 'undelivered') AS overdue,
-               count(r.hub_id) FILTER (WHERE r.status = 'undelivered') AS undelivered,
-               coalesce(extract(epoch FROM now() - min(r.received_at))::bigint, 0) AS oldest_seconds
-        FROM hubs h LEFT JOIN open r ON r.hub_id = h.id
-        GROUP BY h.id ORDER BY h.id
+        SELECT h.id AS hub, coalesce(c.open, 0) AS open, coalesce(c.overdue, 0) AS overdue,
+               coalesce(c.undelivered, 0) AS undelivered,
+               coalesce(extract(epoch FROM now() - c.oldest)::bigint, 0) AS oldest_seconds
+        FROM hubs h LEFT JOIN counted c ON c.hub_id = h.id
+        ORDER BY h.id
         """
 }
 

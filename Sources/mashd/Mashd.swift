@@ -134,7 +134,14 @@ struct Mashd: AsyncParsableCommand {
                 // best plan does not depend on its values, and intake's history
                 // statement, prepared once per connection, would otherwise be planned
                 // again for every batch (its arrays make the generic plan look dearer).
-                sessionSettings: [("statement_timeout", "30s"), ("synchronous_commit", "on"), ("plan_cache_mode", "force_generic_plan"), ("TimeZone", "UTC")]
+                // No JIT compilation and no parallel workers: the only statements
+                // large enough to get them are the periodic inbox gauges over a big
+                // backlog, and those should take one core for as short a time as they
+                // can, not every core while requests wait (docs/BENCHMARKS.md).
+                sessionSettings: [
+                    ("statement_timeout", "30s"), ("synchronous_commit", "on"), ("plan_cache_mode", "force_generic_plan"),
+                    ("jit", "off"), ("max_parallel_workers_per_gather", "0"), ("TimeZone", "UTC"),
+                ]
             ),
             maxConnections: settings.poolSize
         )
