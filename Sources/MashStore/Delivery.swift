@@ -278,16 +278,16 @@ extension Store {
     /// plan cannot see that `LIMIT $1` is small, and would hash the whole table.
     static let undeliveredStatement = """
         WITH past_window AS (
-            SELECT q.id FROM referrals q JOIN hubs qh ON qh.id = q.hub_id
+            SELECT q.id, h.delivery_window FROM referrals q JOIN hubs h ON h.id = q.hub_id
             WHERE q.status = 'queued'
               AND q.received_at <= now() - (SELECT min(delivery_window) FROM hubs)
-              AND q.received_at <= now() - qh.delivery_window
+              AND q.received_at <= now() - h.delivery_window
             ORDER BY q.received_at LIMIT $1 FOR UPDATE OF q SKIP LOCKED
         ), passed AS (
             UPDATE referrals r SET status = 'undelivered', undelivered_at = now()
-            FROM hubs h
-            WHERE r.id = ANY (ARRAY(SELECT id FROM past_window)) AND h.id = r.hub_id
-            RETURNING r.id, r.hub_id, h.delivery_window
+            FROM past_window p
+            WHERE r.id = ANY (ARRAY(SELECT id FROM past_window)) AND r.id = p.id
+            RETURNING r.id, r.hub_id, p.delivery_window
         ), recorded AS (
             INSERT INTO referral_events (referral_id, event, hub_id, actor, detail)
             SELECT id, 'undelivered', hub_id, 'mashd', jsonb_build_object('window', delivery_window::text) FROM passed
